@@ -1,0 +1,271 @@
+"""The build pipeline: parse → provenance → derive → SHACL → OWL RL → quality checks → write.
+
+Each stage is timed; the first stage that finds a problem stops the build with every problem it
+found, and nothing is written. Outputs (see :mod:`kg.output`):
+
+- ``graph.nq``: the asserted graph, one named graph per source document plus the ontology,
+  the ISO 3166 reference data, the entities and the derived triples;
+- ``inferred.nq``: the OWL RL closure, in its own named graph, apart from the asserted facts;
+- ``build-report.json``: counts, checks run and time per stage.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from kg import __version__
+from kg.assembly import Assembly
+from kg.layout import Layout
+from kg.namespaces import AIGEO, ID, graph_iri
+from kg.problems import DataError, Problem
+
+ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
+INFERRED_GRAPH = NamedNode(graph_iri("inferred"))
+ASSERTED_FILE = "graph.nq"
+INFERRED_FILE = "inferred.nq"
+REPORT_FILE = "build-report.json"
+
+
+@dataclass
+class BuildState:
+    """What the stages hand to each other."""
+
+    layout: Layout
+    assembly: Assembly = field(default_factory=Assembly)
+    store: Store = field(default_factory=Store)
+    report: dict = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def build(
+    layout: Layout, write: bool = True, progress: Callable[[str, float], None] | None = None
+) -> BuildState:
+    """Run the pipeline; write the outputs when ``write`` and every stage passed.
+
+    Raises:
+        DataError: a stage found problems (exit code 1).
+        UsageError: the output cannot be written (exit code 2).
+    """
+    state = BuildState(layout)
+    state.report = {
+        "aigeo_version": __version__,
+        "data": str(layout.data),
+        "stages": [],
+        "checks": {},
+    }
+    timer = _Timer(state.report["stages"], progress)
+    with timer("parse"):
+        sources = _parse(state)
+    with timer("provenance"):
+        from kg.checks.provenance import check_provenance
+
+        checked, problems = check_provenance(state.store, sources, state.assembly)
+        _fail(problems, "provenance")
+        state.report["checks"]["provenance"] = {
+            "quotes_checked": checked,
+            "documents_hashed": len(sources),
+        }
+    with timer("derive"):
+        from kg.derive import run_constructs
+
+        state.report["checks"]["derive"] = run_constructs(
+            state.store, layout.queries / "construct", layout.root
+        )
+    with timer("shacl"):
+        data_graph = _shacl(state)
+    with timer("reason"):
+        _reason(state, data_graph)
+    with timer("qc"):
+        from kg.checks.qc import run_quality_checks
+
+        counts, problems = run_quality_checks(state.store, layout.queries / "qc", layout.root, state.assembly)
+        _fail(problems, "qc")
+        state.report["checks"]["qc"] = counts
+    state.report["counts"] = _counts(state.store)
+    if write:
+        _write(state, progress)
+    return state
+
+
+def _parse(state: BuildState):
+    from kg.claims import load_fact_sheets
+    from kg.countries import add_countries
+    from kg.entities import load_entities
+    from kg.sources import load_sources
+    from kg.turtle import read_turtle
+    from kg.vocabulary import Vocabulary
+
+    layout, assembly = state.layout, state.assembly
+    problems: list[Problem] = []
+    for path in sorted(layout.ontology.glob("*.ttl")):
+        try:
+            read_turtle(path, _rel(path, layout.root), ONTOLOGY_GRAPH, assembly)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    _fail(problems, "parse")
+    vocab = Vocabulary.from_quads(assembly.quads)
+    add_countries(assembly)
+    sources = load_sources(layout.data / "sources", layout.root, assembly, problems)
+    load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
+    load_fact_sheets(layout.data / "facts", layout.root, sources, vocab, assembly, problems)
+    problems.extend(_unknown_references(assembly))
+    _fail(problems, "parse")
+    state.store.extend(assembly.quads)
+    state.report["inputs"] = {
+        "ontology_modules": len(list(layout.ontology.glob("*.ttl"))),
+        "shape_files": len(list(layout.shapes.glob("*.ttl"))),
+        "source_documents": len(sources),
+        "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
+        "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
+    }
+    return sources
+
+
+def _unknown_references(assembly: Assembly) -> list[Problem]:
+    import difflib
+
+    known = assembly.entities
+    keys = [k[len(str(ID)) :] for k in known]
+    problems = []
+    for iri, file, line in assembly.references:
+        if iri not in known:
+            key = iri[len(str(ID)) :]
+            near = difflib.get_close_matches(key, keys, n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            problems.append(Problem(file, line, f"unknown entity {key!r}{hint}"))
+    return problems
+
+
+def _shacl(state: BuildState):
+    from kg.checks.shacl import validate_shacl
+    from kg.terms import graph_to_rdflib
+    from kg.turtle import read_turtle
+
+    layout = state.layout
+    shapes_assembly = Assembly()
+    problems: list[Problem] = []
+    for path in sorted(layout.shapes.glob("*.ttl")):
+        try:
+            read_turtle(path, _rel(path, layout.root), ONTOLOGY_GRAPH, shapes_assembly)
+        except DataError as exc:
+            problems.extend(exc.problems)
+    _fail(problems, "shacl")
+    shapes = graph_to_rdflib(shapes_assembly.quads)
+    data = graph_to_rdflib(state.store)
+    n_shapes, problems = validate_shacl(data, shapes, state.assembly)
+    errors = [p for p in problems if p.severity == "ERROR"]
+    state.warnings.extend(p for p in problems if p.severity != "ERROR")
+    _fail(errors, "shacl")
+    state.report["checks"]["shacl"] = {
+        "node_shapes": n_shapes,
+        "violations": 0,
+        "warnings": len(problems),
+    }
+    return data
+
+
+def _reason(state: BuildState, data_graph) -> None:
+    from kg.reasoning import owl_rl_closure
+    from kg.terms import triples_to_quads
+
+    inferred, problems = owl_rl_closure(data_graph, state.assembly)
+    _fail(problems, "reason")
+    state.store.extend(triples_to_quads(inferred, INFERRED_GRAPH))
+    state.report["checks"]["owl_rl"] = {"inferred_triples": len(inferred)}
+
+
+def _counts(store: Store) -> dict:
+    graphs: Counter[str] = Counter()
+    for q in store:
+        graphs[q.graph_name.value] += 1
+    prefix = "PREFIX aigeo: <" + str(AIGEO) + ">\n"
+    claims = int(
+        next(iter(store.query(prefix + "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a aigeo:Claim } }")))[
+            "n"
+        ].value
+    )
+    per_class = {
+        row["cls"].value.rsplit("#", 1)[-1]: int(row["n"].value)
+        for row in store.query(
+            prefix
+            + "SELECT ?cls (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e a ?cls } "
+            + f'FILTER(STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{ID}claim/") '
+            + "&& STRSTARTS(STR(?cls), STR(aigeo:))) "
+            + "FILTER(?g != <"
+            + INFERRED_GRAPH.value
+            + ">) } GROUP BY ?cls ORDER BY ?cls"
+        )
+    }
+    inferred = graphs.pop(INFERRED_GRAPH.value, 0)
+    return {
+        "triples_asserted": sum(graphs.values()),
+        "triples_inferred": inferred,
+        "claims": claims,
+        "entities_per_class": per_class,
+        "triples_per_graph": dict(sorted(graphs.items())),
+    }
+
+
+def _write(state: BuildState, progress) -> None:
+    """The write stage; it times itself so that the report it writes includes its own time."""
+    from kg.output import new_build_folder
+
+    started = time.perf_counter()
+    with new_build_folder(state.layout.out) as folder:
+        asserted = [q for q in state.store if q.graph_name != INFERRED_GRAPH]
+        inferred = list(state.store.quads_for_pattern(None, None, None, INFERRED_GRAPH))
+        _write_nquads(folder / ASSERTED_FILE, asserted)
+        _write_nquads(folder / INFERRED_FILE, inferred)
+        state.report["outputs"] = {
+            "folder": str(state.layout.out),
+            "files": [ASSERTED_FILE, INFERRED_FILE, REPORT_FILE],
+        }
+        state.report["stages"].append({"stage": "write", "seconds": round(time.perf_counter() - started, 4)})
+        state.report["total_seconds"] = round(sum(s["seconds"] for s in state.report["stages"]), 4)
+        (folder / REPORT_FILE).write_text(
+            json.dumps(state.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    if progress:
+        progress("write", time.perf_counter() - started)
+
+
+def _write_nquads(path: Path, quads) -> None:
+    """N-Quads with sorted lines, so that the same input gives byte-identical output."""
+    data = pyoxigraph.serialize(quads, format=RdfFormat.N_QUADS) or b""
+    lines = sorted(set(data.decode("utf-8").splitlines()))
+    path.write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+
+
+def _fail(problems: list[Problem], stage: str) -> None:
+    if problems:
+        raise DataError(problems, stage)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _Timer:
+    def __init__(self, stages: list, progress):
+        self.stages, self.progress = stages, progress
+
+    @contextmanager
+    def __call__(self, name: str):
+        started = time.perf_counter()
+        yield
+        seconds = time.perf_counter() - started
+        self.stages.append({"stage": name, "seconds": round(seconds, 4)})
+        if self.progress:
+            self.progress(name, seconds)

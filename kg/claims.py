@@ -1,0 +1,347 @@
+"""Fact sheets: one YAML file per document, each claim a record with its verbatim quote.
+
+A sheet (``data/facts/<document-id>.yaml``)::
+
+    document: inss-2025-02-deepseek-israel
+    claimant: org/inss            # default claimant of the sheet's claims
+    confidence: medium            # default confidence (high, medium, low)
+    claims:
+      - id: supercomputer-chip
+        subject: cluster/israel-national-supercomputer   # or subjects: [..] for a list quote
+        property: usesChip        # an aigeo property
+        value: chip/h100          # an entity key, or a literal typed by the property's range
+        qualifier: about          # about, less-than, more-than, at-least, at-most
+        quote: "כ-1500 מעבדיH100"  # verbatim; the loader finds it and records its offsets
+        translation: about 1500 H100 processors   # the project's own English rendering
+        status: estimated         # asserted, estimated, reported, disputed, unverifiable
+
+The loader locates each quote in the document's text (Python string indices). A quote that is
+absent fails with the nearest passage; one that occurs more than once needs ``occurrence: N``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.assembly import Assembly
+from kg.namespaces import AIGEO, ID, OA, XSD, entity_iri
+from kg.problems import DataError, Problem
+from kg.sheets import check_fields, check_key
+from kg.sources import Source, _rel
+from kg.values import date_literal, typed_literal
+from kg.vocabulary import Vocabulary
+from kg.yamlfile import Located, load_file
+
+_SHEET_REQUIRED = {"document", "claims"}
+_SHEET_ALLOWED = {"claimant", "confidence", "note"}
+_CLAIM_REQUIRED = {"id", "property", "value", "quote", "translation"}
+_CLAIM_ALLOWED = {
+    "subject",
+    "subjects",
+    "qualifier",
+    "occurrence",
+    "claimant",
+    "status",
+    "rank",
+    "confidence",
+    "under_rule",
+    "valid_from",
+    "valid_to",
+    "note",
+}
+STATUSES = {s: s.capitalize() for s in ("asserted", "estimated", "reported", "disputed", "unverifiable")}
+QUALIFIERS = {
+    "about": "About",
+    "less-than": "LessThan",
+    "more-than": "MoreThan",
+    "at-least": "AtLeast",
+    "at-most": "AtMost",
+}
+RANKS = {"preferred": "PreferredRank", "normal": "NormalRank", "deprecated": "DeprecatedRank"}
+CONFIDENCES = {"high": "HighConfidence", "medium": "MediumConfidence", "low": "LowConfidence"}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_CONTEXT = 32
+
+
+def claim_iri(doc_id: str, claim_id: str) -> str:
+    """IRI of a claim: ``id/claim/<document>/<claim>``."""
+    return str(ID) + f"claim/{doc_id}/{claim_id}"
+
+
+def load_fact_sheets(
+    folder: Path,
+    root: Path,
+    sources: dict[str, Source],
+    vocab: Vocabulary,
+    assembly: Assembly,
+    problems: list[Problem],
+) -> int:
+    """Read every fact sheet in ``folder`` into ``assembly``; return the number of claims."""
+    count = 0
+    for path in sorted(folder.glob("*.yaml")):
+        display = _rel(path, root)
+        try:
+            sheet = load_file(path, display)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not check_fields(sheet, _SHEET_REQUIRED, _SHEET_ALLOWED, "fact sheet", problems, display, 1):
+            continue
+        source = sources.get(sheet["document"])
+        if source is None:
+            problems.append(
+                Problem(
+                    display,
+                    sheet.line_of("document"),
+                    f"unknown document {sheet['document']!r}; known: {', '.join(sorted(sources))}",
+                )
+            )
+            continue
+        if not isinstance(sheet["claims"], list):
+            problems.append(Problem(display, sheet.line_of("claims"), "claims must be a list"))
+            continue
+        seen: dict[str, int] = {}
+        for record in sheet["claims"]:
+            count += _load_claim(record, sheet, source, display, vocab, assembly, problems, seen)
+    return count
+
+
+def _load_claim(record, sheet, source: Source, display, vocab, assembly, problems, seen) -> int:
+    line = getattr(record, "line", sheet.line_of("claims"))
+    if not check_fields(record, _CLAIM_REQUIRED, _CLAIM_ALLOWED, "claim", problems, display, line):
+        return 0
+    claim_id = record["id"]
+    if not isinstance(claim_id, str) or not _SLUG.match(claim_id):
+        problems.append(
+            Problem(display, record.line_of("id"), f"claim id {claim_id!r} must be a lower-case slug")
+        )
+        return 0
+    if claim_id in seen:
+        problems.append(
+            Problem(
+                display,
+                record.line_of("id"),
+                f"duplicate claim id {claim_id!r} (first at line {seen[claim_id]})",
+            )
+        )
+        return 0
+    seen[claim_id] = record.line
+    if ("subject" in record) == ("subjects" in record):
+        problems.append(Problem(display, record.line, "a claim needs exactly one of 'subject' or 'subjects'"))
+        return 0
+    subjects = [record["subject"]] if "subject" in record else record["subjects"]
+    if not isinstance(subjects, list) or not subjects:
+        problems.append(
+            Problem(
+                display,
+                record.line_of("subjects"),
+                "subjects must be a non-empty list of entity ids",
+            )
+        )
+        return 0
+    fixed = _claim_fields(record, sheet, source, display, vocab, assembly, problems)
+    if fixed is None:
+        return 0
+    made = 0
+    for subject in subjects:
+        where = record.line_of("subject" if "subject" in record else "subjects")
+        if not check_key(subject, problems, display, where, "subject"):
+            continue
+        cid = claim_id if "subject" in record else f"{claim_id}-{subject.rsplit('/', 1)[1].lower()}"
+        iri = claim_iri(source.id, cid)
+        _emit(iri, entity_iri(subject), fixed, source, assembly)
+        assembly.define(iri, display, record.line)
+        assembly.refer(entity_iri(subject), display, where)
+        made += 1
+    return made
+
+
+def _claim_fields(
+    record: Located, sheet: Located, source: Source, display, vocab: Vocabulary, assembly, problems
+):
+    """Everything about a claim except its subject, checked; None if something is wrong."""
+    before = len(problems)
+    out: dict = {"extra": []}
+    prop = vocab.properties.get(str(record["property"]))
+    if prop is None:
+        near = difflib.get_close_matches(str(record["property"]), list(vocab.properties), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        problems.append(
+            Problem(
+                display,
+                record.line_of("property"),
+                f"unknown property {record['property']!r}{hint}",
+            )
+        )
+    else:
+        out["property"] = prop
+        value = record["value"]
+        if prop.is_object and isinstance(value, str) and value in vocab.individuals:
+            out["value"] = NamedNode(vocab.individuals[value])
+        elif prop.is_object:
+            if check_key(value, problems, display, record.line_of("value"), "value"):
+                out["value"] = NamedNode(entity_iri(value))
+                assembly.refer(entity_iri(value), display, record.line_of("value"))
+        else:
+            try:
+                out["value"] = typed_literal(value, prop.range, language="en")
+            except ValueError as exc:
+                rng = (prop.range or "untyped").rsplit("#", 1)[-1]
+                problems.append(
+                    Problem(
+                        display,
+                        record.line_of("value"),
+                        f"value does not fit the range {rng} of {record['property']}: {exc}",
+                    )
+                )
+
+    claimant = record.get("claimant", sheet.get("claimant"))
+    if claimant is None:
+        problems.append(
+            Problem(display, record.line, "claim has no claimant (set one on the claim or the sheet)")
+        )
+    elif check_key(claimant, problems, display, record.line_of("claimant"), "claimant"):
+        out["claimant"] = NamedNode(entity_iri(claimant))
+        assembly.refer(
+            entity_iri(claimant),
+            display,
+            record.line_of("claimant") if "claimant" in record else sheet.line_of("claimant"),
+        )
+
+    for field, table, default in (
+        ("status", STATUSES, "asserted"),
+        ("rank", RANKS, "normal"),
+        ("qualifier", QUALIFIERS, None),
+        ("confidence", CONFIDENCES, sheet.get("confidence")),
+    ):
+        raw = record.get(field, default)
+        if raw is None:
+            continue
+        if raw not in table:
+            problems.append(
+                Problem(
+                    display,
+                    record.line_of(field),
+                    f"{field} {raw!r} is not one of {', '.join(table)}",
+                )
+            )
+        else:
+            out[field] = NamedNode(AIGEO[table[raw]])
+
+    for field, prop_iri in (("valid_from", AIGEO.validFrom), ("valid_to", AIGEO.validTo)):
+        if field in record:
+            try:
+                out["extra"].append((prop_iri, date_literal(record[field])))
+            except ValueError as exc:
+                problems.append(Problem(display, record.line_of(field), str(exc)))
+    if "under_rule" in record and check_key(
+        record["under_rule"], problems, display, record.line_of("under_rule"), "under_rule"
+    ):
+        out["extra"].append((AIGEO.underRule, NamedNode(entity_iri(record["under_rule"]))))
+        assembly.refer(entity_iri(record["under_rule"]), display, record.line_of("under_rule"))
+    if "note" in record:
+        out["extra"].append(
+            (AIGEO.curatorNote, Literal(" ".join(str(record["note"]).split()), language="en"))
+        )
+    out["translation"] = Literal(" ".join(str(record["translation"]).split()), language="en")
+
+    quote = record["quote"]
+    if not isinstance(quote, str) or not quote.strip():
+        problems.append(Problem(display, record.line_of("quote"), "quote must be non-empty text"))
+    else:
+        located = locate_quote(source.text, quote, record.get("occurrence"))
+        if isinstance(located, str):
+            problems.append(
+                Problem(
+                    display,
+                    record.line_of("quote"),
+                    f"{located} (in {source.text_display})",
+                    focus=f"claim {record['id']}",
+                )
+            )
+        else:
+            out["quote"], out["start"], out["end"] = quote, located[0], located[1]
+    return out if len(problems) == before else None
+
+
+def locate_quote(text: str, quote: str, occurrence: object = None) -> tuple[int, int] | str:
+    """Find ``quote`` verbatim in ``text``: return ``(start, end)`` or the reason it failed.
+
+    >>> locate_quote("one two one", "two")
+    (4, 7)
+    >>> locate_quote("one two one", "one")
+    "quote occurs 2 times (at 0, 8); add 'occurrence: N' (1-based) or quote more"
+    >>> locate_quote("one two one", "one", 2)
+    (8, 11)
+    >>> locate_quote("the H800 chips", "the H100 chips")
+    "quote not found; nearest passage at 0: 'the H800 chips'"
+    """
+    starts = [m.start() for m in re.finditer(re.escape(quote), text)]
+    if not starts:
+        return f"quote not found; {nearest_passage(text, quote)}"
+    if occurrence is None:
+        if len(starts) > 1:
+            at = ", ".join(str(s) for s in starts[:5])
+            return f"quote occurs {len(starts)} times (at {at}); add 'occurrence: N' (1-based) or quote more"
+        return starts[0], starts[0] + len(quote)
+    if isinstance(occurrence, bool) or not isinstance(occurrence, int) or not 1 <= occurrence <= len(starts):
+        return f"occurrence {occurrence!r} out of range: the quote occurs {len(starts)} time(s)"
+    start = starts[occurrence - 1]
+    return start, start + len(quote)
+
+
+def nearest_passage(text: str, quote: str) -> str:
+    """Describe the passage of ``text`` most like ``quote`` (for an error message)."""
+    n = len(quote)
+    best, best_at = 0.0, 0
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(quote)
+    step = max(1, n // 4)
+    for at in range(0, max(1, len(text) - n + 1), step):
+        matcher.set_seq1(text[at : at + n])
+        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+            continue
+        r = matcher.ratio()
+        if r > best:
+            best, best_at = r, at
+    for at in range(max(0, best_at - step), min(len(text), best_at + step + 1)):
+        matcher.set_seq1(text[at : at + n])
+        r = matcher.ratio()
+        if r > best:
+            best, best_at = r, at
+    return f"nearest passage at {best_at}: {text[best_at : best_at + n]!r}"
+
+
+def _emit(iri: str, subject: str, f: dict, source: Source, assembly: Assembly) -> None:
+    g = source.graph
+    add = assembly.add
+    assembly.add_type(iri, AIGEO.Claim, g)
+    add(iri, AIGEO.subject, subject, g)
+    add(iri, AIGEO.property, f["property"].iri, g)
+    add(iri, AIGEO.value, f["value"], g)
+    add(iri, AIGEO.claimant, f["claimant"], g)
+    add(iri, AIGEO.reportedIn, source.iri, g)
+    for field in ("status", "rank", "qualifier", "confidence"):
+        if field in f:
+            add(iri, AIGEO[field], f[field], g)
+    add(iri, AIGEO.projectTranslation, f["translation"], g)
+    for p, o in f["extra"]:
+        add(iri, p, o, g)
+    evidence, quote_sel, pos_sel = f"{iri}#evidence", f"{iri}#quote", f"{iri}#position"
+    add(iri, AIGEO.evidence, evidence, g)
+    assembly.add_type(evidence, OA.SpecificResource, g)
+    add(evidence, OA.hasSource, source.iri, g)
+    add(evidence, OA.hasSelector, quote_sel, g)
+    add(evidence, OA.hasSelector, pos_sel, g)
+    assembly.add_type(quote_sel, OA.TextQuoteSelector, g)
+    start, end, text = f["start"], f["end"], source.text
+    add(quote_sel, OA.exact, Literal(f["quote"], language=source.language), g)
+    add(quote_sel, OA.prefix, Literal(text[max(0, start - _CONTEXT) : start]), g)
+    add(quote_sel, OA.suffix, Literal(text[end : end + _CONTEXT]), g)
+    assembly.add_type(pos_sel, OA.TextPositionSelector, g)
+    add(pos_sel, OA.start, Literal(str(start), datatype=NamedNode(XSD.integer)), g)
+    add(pos_sel, OA.end, Literal(str(end), datatype=NamedNode(XSD.integer)), g)

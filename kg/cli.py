@@ -1,0 +1,245 @@
+"""The ``kg`` command: argument parsing and exit codes only; the work is done by other modules.
+
+Exit codes: 0 success; 1 the data does not conform (problems listed one per line);
+2 usage or runtime error (one line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kg import __version__
+from kg.problems import EXIT_OK, EXIT_USAGE, DataError, KgError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="kg", description="aigeo: build, check and query the AI-geopolitics knowledge graph."
+    )
+    parser.add_argument("--version", action="version", version=f"kg (aigeo) {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+
+    def paths(p: argparse.ArgumentParser, data: bool = True) -> None:
+        if data:
+            p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
+        p.add_argument("--out", metavar="DIR", help="build output folder (default: the project's dist/)")
+
+    p = sub.add_parser(
+        "build",
+        help="build the graph: parse, check, reason, write dist/",
+        description="Parse the ontology and curated data, run every check, reason, "
+        "and write the outputs atomically.",
+    )
+    paths(p)
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+    p = sub.add_parser(
+        "validate",
+        help="run every check of the build without writing anything",
+        description="Run the build's stages up to and including the quality checks; write nothing.",
+    )
+    p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
+
+    p = sub.add_parser(
+        "query",
+        help="answer a competency question (queries/cq/NAME.rq)",
+        add_help=False,
+        description="Answer a competency question. 'kg query NAME --help' prints the question's header.",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="question name (see --list)")
+    p.add_argument(
+        "--param",
+        "-p",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a parameter (repeatable)",
+    )
+    p.add_argument("--format", "-f", choices=["table", "csv", "tsv", "json"], default="table")
+    p.add_argument("--list", action="store_true", help="list the questions")
+    p.add_argument("-h", "--help", action="store_true", help="show this help, or the question's header")
+    paths(p, data=False)
+
+    p = sub.add_parser(
+        "sparql",
+        help="run an ad hoc SPARQL query (file, or - for stdin)",
+        description="Run an ad hoc SELECT/ASK/CONSTRUCT query on the built graph; "
+        "the default graph is the union of all graphs.",
+    )
+    p.add_argument("file", metavar="FILE|-")
+    p.add_argument("--format", "-f", choices=["table", "csv", "tsv", "json"], default="table")
+    paths(p, data=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``kg`` command; return its exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.verb is None:
+            parser.print_help()
+            return EXIT_USAGE
+        return _VERBS[args.verb](args, parser)
+    except DataError as exc:
+        for line in exc.lines():
+            print(line, file=sys.stderr)
+        return exc.exit_code
+    except KgError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _build(args, _parser) -> int:
+    from kg.build import build
+    from kg.layout import Layout
+
+    layout = Layout.find(args.data, args.out)
+    progress = _progress if sys.stderr.isatty() and not args.quiet else None
+    state = build(layout, write=True, progress=progress)
+    _print_warnings(state)
+    if not args.quiet:
+        r = state.report
+        c = r["counts"]
+        stages = ", ".join(f"{s['stage']} {s['seconds']:.2f}s" for s in r["stages"])
+        print(
+            f"built {_display(layout.out)}: {c['triples_asserted']} asserted triples, "
+            f"{c['triples_inferred']} inferred, {c['claims']} claims"
+        )
+        print(f"stages: {stages}")
+    return EXIT_OK
+
+
+def _validate(args, _parser) -> int:
+    from kg.build import build
+    from kg.layout import Layout
+
+    state = build(Layout.find(args.data), write=False)
+    _print_warnings(state)
+    checks = state.report["checks"]
+    print(
+        f"conforms: {checks['provenance']['quotes_checked']} quotes checked, "
+        f"{checks['shacl']['node_shapes']} SHACL node shapes, {len(checks['qc'])} quality checks, "
+        f"{state.report['counts']['claims']} claims"
+    )
+    return EXIT_OK
+
+
+def _query(args, parser) -> int:
+    from kg.layout import Layout
+    from kg.queries import convert_value, find_queries
+
+    layout = Layout.find(None, args.out)
+    questions = find_queries(layout.queries / "cq")
+    if args.list:
+        width = max(len(n) for n in questions)
+        for name, q in questions.items():
+            print(f"{name.ljust(width)}  {q.question}")
+        return EXIT_OK
+    if args.name is None:
+        if args.help:
+            parser._subparsers._group_actions[0].choices["query"].print_help()
+            return EXIT_OK
+        raise UsageError("kg query: a question NAME is required (or --list)")
+    query = questions.get(args.name)
+    if query is None:
+        import difflib
+
+        near = difflib.get_close_matches(args.name, list(questions), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else "; see 'kg query --list'"
+        raise UsageError(f"unknown question {args.name!r}{hint}")
+    if args.help:
+        print(query.header())
+        return EXIT_OK
+    given = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--param {item!r}: expected KEY=VALUE")
+        if key not in query.params:
+            known = ", ".join(query.params) or "none"
+            raise UsageError(f"question {query.name} has no parameter {key!r} (parameters: {known})")
+        given[key] = value
+    from kg.store import EntityResolver, open_build
+
+    store = open_build(layout.out)
+    resolver = EntityResolver(store)
+    values = {}
+    for name, param in query.params.items():
+        text = given.get(name, param.default)
+        if text is None:
+            if not param.optional:
+                raise UsageError(f"question {query.name} needs --param {name}=... ({param.type})")
+            continue
+        values[name] = convert_value(param, text, resolver.resolve)
+    _print_results(store, query.bind(values), args.format)
+    return EXIT_OK
+
+
+def _sparql(args, _parser) -> int:
+    from kg.layout import Layout
+    from kg.store import open_build
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+    store = open_build(Layout.find(None, args.out).out)
+    _print_results(store, text, args.format)
+    return EXIT_OK
+
+
+def _print_results(store, text: str, fmt: str) -> None:
+    from pyoxigraph import QueryBoolean, QueryTriples, RdfFormat
+
+    from kg.results import render
+    from kg.safety import check_query
+
+    check_query(text)
+    try:
+        result = store.query(text, use_default_graph_as_union=True)
+    except SyntaxError as exc:
+        raise UsageError(f"SPARQL syntax error at line {exc.lineno}: {exc.msg}") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise UsageError(f"query failed: {exc}") from None
+    if isinstance(result, QueryBoolean):
+        print("true" if bool(result) else "false")
+    elif isinstance(result, QueryTriples):
+        sys.stdout.write(result.serialize(format=RdfFormat.TURTLE).decode("utf-8"))
+    else:
+        out = render(result, fmt)
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+
+
+def _print_warnings(state) -> None:
+    for w in state.warnings:
+        print(w.format(), file=sys.stderr)
+
+
+def _progress(stage: str, seconds: float) -> None:
+    print(f"  {stage:<11} {seconds:6.2f}s", file=sys.stderr)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+_VERBS = {"build": _build, "validate": _validate, "query": _query, "sparql": _sparql}

@@ -1,0 +1,145 @@
+"""Entity sheets: who and what the claims are about, with names in every language the sources use.
+
+An entity sheet (``data/entities/*.yaml``) is a list of records::
+
+    - id: chip/h100                # key: kind/slug, stable, becomes the IRI
+      type: Chip                   # an aigeo class
+      label: {en: NVIDIA H100}     # one preferred label per language (skos:prefLabel)
+      alt: {en: [H100]}            # alternative labels (skos:altLabel)
+      notation: [...]              # identifiers such as a Federal Register citation
+      links: {tierOf: rule/...}    # identity-level links: true by definition of the entity
+
+Facts about an entity are claims, in the fact sheets; an entity sheet only says what it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.assembly import Assembly
+from kg.namespaces import SKOS, entity_iri, graph_iri
+from kg.problems import DataError, Problem
+from kg.sheets import check_fields, check_key
+from kg.sources import _rel
+from kg.vocabulary import Vocabulary
+from kg.yamlfile import Located, load_file
+
+ENTITIES_GRAPH = NamedNode(graph_iri("entities"))
+_LANGS = {"en", "he", "ar", "zh"}
+
+
+def load_entities(
+    folder: Path, root: Path, vocab: Vocabulary, assembly: Assembly, problems: list[Problem]
+) -> int:
+    """Read every entity sheet in ``folder`` into ``assembly``; return the number of entities."""
+    count = 0
+    for path in sorted(folder.glob("*.yaml")):
+        display = _rel(path, root)
+        try:
+            records = load_file(path, display)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(records, list):
+            problems.append(Problem(display, 1, "an entity sheet is a list of entity records"))
+            continue
+        for record in records:
+            if _load_one(record, display, vocab, assembly, problems):
+                count += 1
+    return count
+
+
+def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) -> bool:
+    line = getattr(record, "line", 0)
+    if not check_fields(
+        record,
+        {"id", "type", "label"},
+        {"alt", "notation", "links", "note"},
+        "entity",
+        problems,
+        display,
+        line,
+    ):
+        return False
+    key = record["id"]
+    if not check_key(key, problems, display, record.line_of("id"), "entity id"):
+        return False
+    iri = str(entity_iri(key))
+    if iri in assembly.entities:
+        file, first = assembly.where(iri) or ("?", 0)
+        problems.append(
+            Problem(
+                display,
+                record.line_of("id"),
+                f"duplicate entity id {key!r} (first defined at {file}:{first})",
+            )
+        )
+        return False
+    cls = vocab.classes.get(str(record["type"]))
+    if cls is None:
+        problems.append(
+            Problem(
+                display,
+                record.line_of("type"),
+                f"unknown class {record['type']!r}; "
+                f"the ontology declares: {', '.join(sorted(vocab.classes))}",
+            )
+        )
+        return False
+    g = ENTITIES_GRAPH
+    assembly.entities.add(iri)
+    assembly.define(iri, display, record.line)
+    assembly.add_type(iri, cls, g)
+    _labels(record, "label", SKOS.prefLabel, iri, display, assembly, problems, single=True)
+    if "alt" in record:
+        _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
+    for notation in record.get("notation", []) or []:
+        assembly.add(iri, SKOS.notation, Literal(str(notation)), g)
+    if "note" in record:
+        assembly.add(iri, SKOS.scopeNote, Literal(" ".join(str(record["note"]).split()), language="en"), g)
+    links = record.get("links")
+    if links is None:
+        return True
+    if not isinstance(links, Located):
+        problems.append(
+            Problem(display, record.line_of("links"), "links must be a mapping of property to entity id")
+        )
+        return True
+    for prop_name, target in links.items():
+        prop = vocab.properties.get(prop_name)
+        where = links.line_of(prop_name)
+        if prop is None or not prop.is_object:
+            problems.append(Problem(display, where, f"unknown object property {prop_name!r} in links"))
+            continue
+        if check_key(target, problems, display, where, "link target"):
+            assembly.add(iri, prop.iri, entity_iri(target), g)
+            assembly.refer(entity_iri(target), display, where)
+    return True
+
+
+def _labels(record: Located, field: str, prop, iri, display, assembly, problems, single: bool) -> None:
+    labels = record[field]
+    where = record.line_of(field)
+    if not isinstance(labels, Located) or not labels:
+        problems.append(Problem(display, where, f"{field} must map a language code to text"))
+        return
+    if single and "en" not in labels:
+        problems.append(Problem(display, where, f"{field} needs an English form (en)"))
+    for lang, text in labels.items():
+        if lang not in _LANGS:
+            problems.append(
+                Problem(
+                    display,
+                    labels.line_of(lang),
+                    f"unknown language {lang!r} (known: {', '.join(sorted(_LANGS))})",
+                )
+            )
+            continue
+        texts = [text] if single or isinstance(text, str) else text
+        if single and not isinstance(text, str):
+            problems.append(Problem(display, labels.line_of(lang), f"{field} takes one text per language"))
+            continue
+        for t in texts:
+            assembly.add(iri, prop, Literal(str(t), language=lang), ENTITIES_GRAPH)

@@ -1,0 +1,179 @@
+"""Competency questions: finding ``.rq`` files, reading their headers, binding typed parameters.
+
+Every query file opens with a header of ``#+`` lines::
+
+    #+ question: Which Tier-2 countries have no recorded access to a given chip?
+    #+ param: chip  type=entity  class=Chip  default=H100  example=H800
+    #+ returns: country (IRI), iso2 (string), label (string)
+
+Parameters are bound by a ``VALUES`` block of terms serialised by pyoxigraph, placed at the
+start of the outermost ``WHERE`` group, so that a value can never change the query's text
+beyond one well-formed term (and the same query text works on any SPARQL 1.1 endpoint).
+
+>>> text = "#+ question: Q?\\n#+ param: n type=integer default=3\\n#+ returns: x\\n"
+>>> q = parse_query(text + "SELECT ?x WHERE { BIND(?n AS ?x) }", "t")
+>>> q.params["n"].default, q.bind({"n": _integer("4", q.params["n"])}).split("{", 1)[1].strip()[:28]
+('3', 'VALUES (?n) { ("4"^^<http://')
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.namespaces import XSD
+from kg.problems import UsageError
+from kg.values import date_literal
+
+_TYPES = {"entity", "string", "integer", "decimal", "date", "boolean"}
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A typed parameter of a query."""
+
+    name: str
+    type: str
+    cls: str | None = None
+    default: str | None = None
+    example: str | None = None
+    optional: bool = False
+    doc: str = ""
+
+
+@dataclass
+class Query:
+    """A query file with its parsed header."""
+
+    name: str
+    path: Path
+    text: str
+    question: str
+    returns: str
+    params: dict[str, Param] = field(default_factory=dict)
+
+    def header(self) -> str:
+        """The header lines, without their ``#+`` marks (what ``kg query NAME --help`` prints)."""
+        return "\n".join(line[2:].strip() for line in self.text.splitlines() if line.startswith("#+"))
+
+    def bind(self, values: dict[str, object]) -> str:
+        """The query text with a VALUES block binding each parameter (UNDEF when absent)."""
+        if not self.params:
+            return self.text
+        names = list(self.params)
+        cells = " ".join(str(values[n]) if values.get(n) is not None else "UNDEF" for n in names)
+        block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({cells}) }} "
+        m = _WHERE.search(_strip_comments(self.text))
+        if m is None:
+            raise UsageError(f"{self.path}: a query with parameters needs a WHERE {{ ... }} group")
+        return self.text[: m.end()] + block + self.text[m.end() :]
+
+
+def parse_query(text: str, name: str, path: Path | None = None) -> Query:
+    """Parse a query file's header.
+
+    Raises:
+        UsageError: a header line is missing or malformed.
+    """
+    where = path or Path(name)
+    fields: dict[str, str] = {}
+    params: dict[str, Param] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#+"):
+            continue
+        key, _, value = line[2:].strip().partition(":")
+        key, value = key.strip(), value.strip()
+        if key == "param":
+            param = _parse_param(value, where, number)
+            params[param.name] = param
+        elif key:
+            fields.setdefault(key, value)
+    for required in ("question", "returns"):
+        if required not in fields:
+            raise UsageError(f"{where}:1 header lacks '#+ {required}:'")
+    return Query(name, where, text, fields["question"], fields["returns"], params)
+
+
+def _parse_param(spec: str, where: Path, line: int) -> Param:
+    try:
+        words = shlex.split(spec)
+    except ValueError as exc:
+        raise UsageError(f"{where}:{line} malformed param line: {exc}") from None
+    if not words or "=" in words[0]:
+        raise UsageError(f"{where}:{line} param line must start with the parameter's name")
+    attrs = {}
+    flags = set()
+    for word in words[1:]:
+        if "=" in word:
+            k, _, v = word.partition("=")
+            attrs[k] = v
+        else:
+            flags.add(word)
+    ptype = attrs.get("type")
+    if ptype not in _TYPES:
+        raise UsageError(
+            f"{where}:{line} param {words[0]} has type {ptype!r}; known: {', '.join(sorted(_TYPES))}"
+        )
+    return Param(
+        words[0],
+        ptype,
+        attrs.get("class"),
+        attrs.get("default"),
+        attrs.get("example"),
+        "optional" in flags,
+        attrs.get("doc", ""),
+    )
+
+
+def find_queries(folder: Path) -> dict[str, Query]:
+    """Every competency question in ``folder``, by name (the file name without ``.rq``)."""
+    out = {}
+    for path in sorted(folder.glob("*.rq")):
+        out[path.stem] = parse_query(path.read_text(encoding="utf-8"), path.stem, path)
+    return out
+
+
+def convert_value(param: Param, text: str, resolve_entity) -> object:
+    """Turn the text a user typed into an RDF term of the parameter's type.
+
+    Raises:
+        UsageError: the text is not a value of that type, naming the parameter.
+    """
+    if param.type == "entity":
+        return resolve_entity(text, param)
+    if param.type == "string":
+        return Literal(text)
+    if param.type == "integer":
+        return _integer(text, param)
+    if param.type == "decimal":
+        try:
+            float(text)
+        except ValueError:
+            raise UsageError(f"parameter {param.name}: {text!r} is not a number") from None
+        return Literal(text, datatype=NamedNode(XSD.decimal))
+    if param.type == "date":
+        try:
+            return date_literal(text)
+        except ValueError as exc:
+            raise UsageError(f"parameter {param.name}: {exc}") from None
+    if param.type == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise UsageError(f"parameter {param.name}: {text!r} is not true or false")
+        return Literal(text.lower(), datatype=NamedNode(XSD.boolean))
+    raise UsageError(f"parameter {param.name}: unknown type {param.type}")
+
+
+def _integer(text: str, param: Param) -> Literal:
+    if not re.fullmatch(r"[+-]?\d+", text.strip()):
+        raise UsageError(f"parameter {param.name}: {text!r} is not a whole number")
+    return Literal(str(int(text)), datatype=NamedNode(XSD.integer))
+
+
+def _strip_comments(text: str) -> str:
+    """Blank out comment lines, keeping offsets, so that WHERE in a header is not matched."""
+    return "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in text.split("\n"))

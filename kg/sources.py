@@ -1,0 +1,207 @@
+"""Source documents: their held text, its SHA-256, and their metadata record.
+
+Each document is ``data/sources/<id>.yaml`` with its text beside it. A metadata field says how
+it is known: ``stated`` in the text, ``inferred`` (with a ``reason``), ``cited`` from the
+reference notes, or ``unknown``. The text's SHA-256 is recorded; the provenance check fails the
+build when the text no longer matches it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyoxigraph import Literal, NamedNode
+
+from kg.assembly import Assembly
+from kg.namespaces import AIGEO, DCTERMS, ID, SCHEMA, XSD, entity_iri, graph_iri
+from kg.problems import Problem
+from kg.sheets import check_fields, check_key
+from kg.values import date_literal
+from kg.yamlfile import Located, load_file
+
+_FIELDS = {"title", "publisher", "authors", "date", "url"}
+_REQUIRED = {"id", "text", "sha256", "scope", "type", "language", *_FIELDS}
+_ALLOWED = {"origin", "seen_in", "description"}
+_BASES = {"stated": "Stated", "inferred": "Inferred", "cited": "Cited", "unknown": "Unknown"}
+_SCOPES = {"full-text": "FullText", "excerpts": "Excerpts"}
+_FIELD_PROPERTY = {
+    "title": DCTERMS.title,
+    "publisher": DCTERMS.publisher,
+    "authors": DCTERMS.creator,
+    "date": DCTERMS.date,
+    "url": SCHEMA.url,
+}
+
+
+@dataclass
+class Source:
+    """A document whose text the project holds (in full or as excerpts)."""
+
+    id: str
+    iri: str
+    text: str
+    text_path: Path
+    text_display: str
+    language: str
+    sha256_recorded: str
+    record_display: str
+    sha256_line: int
+
+    @property
+    def graph(self) -> NamedNode:
+        """The named graph holding this document's metadata and the claims it reports."""
+        return NamedNode(graph_iri(f"doc/{self.id}"))
+
+    def sha256_actual(self) -> str:
+        """SHA-256 of the text as it is on disk now."""
+        return hashlib.sha256(self.text_path.read_bytes()).hexdigest()
+
+
+def document_iri(doc_id: str) -> str:
+    """IRI of a document by its id."""
+    return str(ID) + f"doc/{doc_id}"
+
+
+def load_sources(folder: Path, root: Path, assembly: Assembly, problems: list[Problem]) -> dict[str, Source]:
+    """Read every source record in ``folder`` and add its metadata to ``assembly``."""
+    sources: dict[str, Source] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        display = _rel(path, root)
+        try:
+            record = load_file(path, display)
+        except Exception as exc:  # DataError from the YAML reader
+            problems.extend(getattr(exc, "problems", [Problem(display, 0, str(exc))]))
+            continue
+        source = _load_one(record, path, display, root, assembly, problems)
+        if source is None:
+            continue
+        if source.id in sources:
+            problems.append(Problem(display, record.line_of("id"), f"duplicate document id {source.id!r}"))
+            continue
+        sources[source.id] = source
+    return sources
+
+
+def _load_one(record, path, display, root, assembly, problems) -> Source | None:
+    if not check_fields(record, _REQUIRED, _ALLOWED, "source record", problems, display, 1):
+        return None
+    doc_id = record["id"]
+    if doc_id != path.stem:
+        problems.append(
+            Problem(
+                display,
+                record.line_of("id"),
+                f"id {doc_id!r} differs from the file name {path.stem!r}",
+            )
+        )
+        return None
+    text_path = path.parent / str(record["text"])
+    text_display = _rel(text_path, root)
+    try:
+        text = text_path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        problems.append(Problem(display, record.line_of("text"), f"text file {text_display} does not exist"))
+        return None
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(text_display, 0, f"not valid UTF-8 (byte {exc.start}): {exc.reason}"))
+        return None
+    scope = _SCOPES.get(record["scope"])
+    doc_class = record["type"]
+    if scope is None:
+        problems.append(Problem(display, record.line_of("scope"), f"scope must be one of {sorted(_SCOPES)}"))
+        return None
+    source = Source(
+        id=doc_id,
+        iri=document_iri(doc_id),
+        text=text,
+        text_path=text_path,
+        text_display=text_display,
+        language=str(record["language"]),
+        sha256_recorded=str(record["sha256"]),
+        record_display=display,
+        sha256_line=record.line_of("sha256"),
+    )
+    g, s = source.graph, source.iri
+    assembly.define(s, display, record.line)
+    assembly.entities.add(s)
+    assembly.add_type(s, AIGEO[doc_class], g)
+    assembly.add(s, DCTERMS.language, Literal(source.language), g)
+    assembly.add(s, AIGEO.sha256, Literal(source.sha256_recorded), g)
+    assembly.add(s, AIGEO.textScope, AIGEO[scope], g)
+    assembly.add(s, AIGEO.textFile, Literal(text_display), g)
+    if "description" in record:
+        assembly.add(s, DCTERMS.description, Literal(str(record["description"]), language="en"), g)
+    for name in sorted(_FIELDS):
+        _field(record, name, source, assembly, problems, display)
+    return source
+
+
+def _field(record: Located, name: str, source: Source, assembly, problems, display) -> None:
+    spec = record[name]
+    line = record.line_of(name)
+    if not check_fields(
+        spec,
+        {"basis"},
+        {"value", "reason", "not_before"},
+        f"field '{name}'",
+        problems,
+        display,
+        line,
+    ):
+        return
+    basis = _BASES.get(spec["basis"])
+    if basis is None:
+        problems.append(Problem(display, spec.line_of("basis"), f"basis must be one of {sorted(_BASES)}"))
+        return
+    if basis == "Unknown" and "value" in spec:
+        problems.append(Problem(display, spec.line_of("value"), f"field '{name}' is unknown but has a value"))
+        return
+    if basis == "Inferred" and "reason" not in spec:
+        problems.append(Problem(display, spec.line, f"inferred field '{name}' needs a reason"))
+        return
+    g, s = source.graph, source.iri
+    prop = _FIELD_PROPERTY[name]
+    assessment = f"{s}#meta-{name}"
+    assembly.define(assessment, display, spec.line)
+    assembly.add(s, AIGEO.metadataAssessment, assessment, g)
+    assembly.add_type(assessment, AIGEO.MetadataAssessment, g)
+    assembly.add(assessment, AIGEO.field, prop, g)
+    assembly.add(assessment, AIGEO.basis, AIGEO[basis], g)
+    if "reason" in spec:
+        assembly.add(
+            assessment,
+            AIGEO.reason,
+            Literal(" ".join(str(spec["reason"]).split()), language="en"),
+            g,
+        )
+    if "not_before" in spec:
+        try:
+            assembly.add(assessment, AIGEO.notBefore, date_literal(spec["not_before"]), g)
+        except ValueError as exc:
+            problems.append(Problem(display, spec.line_of("not_before"), str(exc)))
+    if "value" not in spec:
+        return
+    values = spec["value"] if isinstance(spec["value"], list) else [spec["value"]]
+    for value in values:
+        if name in ("publisher", "authors"):
+            if check_key(value, problems, display, spec.line_of("value"), name):
+                assembly.add(s, prop, entity_iri(value), g)
+                assembly.refer(entity_iri(value), display, spec.line_of("value"))
+        elif name == "date":
+            try:
+                assembly.add(s, prop, date_literal(value), g)
+            except ValueError as exc:
+                problems.append(Problem(display, spec.line_of("value"), str(exc)))
+        elif name == "url":
+            assembly.add(s, prop, Literal(str(value), datatype=NamedNode(XSD.anyURI)), g)
+        else:
+            assembly.add(s, prop, Literal(str(value), language=source.language), g)
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)

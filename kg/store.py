@@ -1,0 +1,96 @@
+"""The embedded default store: the build's output loaded into an in-memory pyoxigraph store.
+
+pyoxigraph answers SPARQL in-process with no server; loading the whole curated build takes a few
+milliseconds (figures in docs/decisions/20261123-embedded-store.md).
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from pyoxigraph import NamedNode, RdfFormat, Store
+
+from kg.namespaces import AIGEO, ID, PREFIXES
+from kg.output import current_build
+from kg.problems import UsageError
+from kg.queries import Param
+
+BUILD_FILES = ("graph.nq", "inferred.nq")
+
+
+def open_build(out: Path) -> Store:
+    """Load the current build in ``out`` into a new in-memory store.
+
+    Raises:
+        UsageError: there is no complete build in ``out``.
+    """
+    folder = current_build(out)
+    if folder is None:
+        raise UsageError(f"no build in {out}; run 'kg build' first")
+    store = Store()
+    for name in BUILD_FILES:
+        store.load(path=str(folder / name), format=RdfFormat.N_QUADS)
+    return store
+
+
+class EntityResolver:
+    """Finds the entity a user means by an IRI, a CURIE, a key, an ISO code or any label."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._index: dict[str, dict[str, set[str]]] = {}
+
+    def _names(self, cls: str | None) -> dict[str, set[str]]:
+        key = cls or ""
+        if key not in self._index:
+            class_iri = AIGEO[cls] if cls else None
+            pattern = f"?e a <{class_iri}> ." if class_iri else f'FILTER(STRSTARTS(STR(?e), "{ID}"))'
+            q = f"""
+                PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+                PREFIX aigeo: <{AIGEO}>
+                SELECT DISTINCT ?e ?name WHERE {{
+                  ?e skos:prefLabel|skos:altLabel|skos:notation|aigeo:iso2|aigeo:iso3 ?name .
+                  {pattern}
+                }}"""
+            names: dict[str, set[str]] = {}
+            for row in self.store.query(q, use_default_graph_as_union=True):
+                names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
+            self._index[key] = names
+        return self._index[key]
+
+    def resolve(self, text: str, param: Param) -> NamedNode:
+        """The entity of the parameter's class that ``text`` names.
+
+        Raises:
+            UsageError: no entity or more than one matches; the message lists close names.
+        """
+        text = text.strip()
+        iri = self._as_iri(text)
+        names = self._names(param.cls)
+        members = set().union(*names.values()) if names else set()
+        if iri is not None:
+            if iri in members:
+                return NamedNode(iri)
+            raise UsageError(f"parameter {param.name}: {text!r} is not a known {param.cls or 'entity'}")
+        hits = names.get(text.casefold(), set())
+        if len(hits) == 1:
+            return NamedNode(next(iter(hits)))
+        what = param.cls or "entity"
+        if len(hits) > 1:
+            listed = ", ".join(sorted(h[len(str(ID)) :] for h in hits))
+            raise UsageError(f"parameter {param.name}: {text!r} names more than one {what}: {listed}")
+        near = difflib.get_close_matches(text.casefold(), list(names), n=5, cutoff=0.5)
+        hint = f"; closest: {', '.join(near)}" if near else ""
+        raise UsageError(f"parameter {param.name}: unknown {what} {text!r}{hint}")
+
+    @staticmethod
+    def _as_iri(text: str) -> str | None:
+        if text.startswith(("http://", "https://")):
+            return text
+        prefix, sep, local = text.partition(":")
+        if sep and prefix in PREFIXES and not local.startswith("//"):
+            return PREFIXES[prefix] + local
+        if "/" in text and " " not in text:
+            return str(ID) + text
+        return None
