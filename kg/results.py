@@ -34,11 +34,11 @@ def render(solutions, fmt: str) -> str:
 def table(header: list[str], rows: list[list[str]]) -> str:
     """An aligned plain-text table with a count line.
 
-    >>> print(table(["a", "b"], [["x", "ישראל"], ["yy", "z"]]))
-    a   b
-    --  -----
-    x   ישראל
-    yy  z
+    >>> print(table(["a", "b"], [["ישראל", "1"], ["yy", "22"]]).replace("\u200e", "<LRM>"))
+    a      b
+    -----  --
+    ישראל<LRM>  1
+    yy     22
     (2 rows)
     """
     widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]

@@ -1,0 +1,142 @@
+"""Every verb of the kg command, run in-process, with its exit code and output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from kg import __version__
+from kg.cli import main
+
+TIER2 = "tier2-countries-without-chip-access"
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert __version__ in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("verb", ["build", "validate", "query", "sparql"])
+def test_each_verb_has_help(verb, capsys):
+    try:
+        code = main([verb, "--help"])
+    except SystemExit as exc:
+        code = exc.code
+    assert code == 0
+    assert "usage: kg " + verb in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        pytest.param(["frobnicate"], "invalid choice", id="unknown-verb"),
+        pytest.param(["query", TIER2, "--format", "xml"], "invalid choice", id="bad-format"),
+        pytest.param(["build", "--bogus"], "unrecognized arguments", id="unknown-option"),
+    ],
+)
+def test_argument_errors_are_one_line_exit_2(argv, expected, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_validate_conforms(in_built, capsys):
+    assert main(["validate"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("conforms:")
+
+
+def test_build_writes_outputs_and_report(in_built):
+    report = json.loads((in_built / "dist" / "build-report.json").read_text(encoding="utf-8"))
+    assert [s["stage"] for s in report["stages"]] == [
+        "parse",
+        "provenance",
+        "derive",
+        "shacl",
+        "reason",
+        "qc",
+        "write",
+    ]
+    counts = report["counts"]
+    assert counts["claims"] > 0 and counts["triples_asserted"] > 0 and counts["triples_inferred"] > 0
+    assert counts["entities_per_class"]["Country"] == 249
+    assert set(report["checks"]) >= {"provenance", "shacl", "owl_rl", "qc", "derive"}
+    assert (in_built / "dist" / "graph.nq").stat().st_size > 0
+    assert (in_built / "dist" / "inferred.nq").stat().st_size > 0
+
+
+def test_query_list(in_built, capsys):
+    assert main(["query", "--list"]) == 0
+    assert TIER2 in capsys.readouterr().out
+
+
+def test_query_help_prints_header(in_built, capsys):
+    assert main(["query", TIER2, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("question:") and "param: chip" in out
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "tsv", "json"])
+def test_query_formats_agree(in_built, capsys, fmt):
+    assert main(["query", TIER2, "--format", "csv"]) == 0
+    expected = {row["iso2"] for row in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    assert main(["query", TIER2, "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        got = {b["iso2"]["value"] for b in json.loads(out)["results"]["bindings"]}
+    elif fmt == "tsv":
+        got = {line.split("\t")[1].strip('"') for line in out.splitlines()[1:]}
+    elif fmt == "table":
+        got = {line.split()[1] for line in out.splitlines()[2:-1]}
+        assert out.splitlines()[-1] == f"({len(expected)} rows)"
+    else:
+        got = expected
+    assert got == expected
+
+
+def test_sparql_from_file_and_stdin(in_built, capsys, monkeypatch, tmp_path):
+    text = (
+        "PREFIX aigeo: <https://w3id.org/aigeo/ontology#>\nSELECT (COUNT(*) AS ?n) WHERE { ?c a aigeo:Claim }"
+    )
+    q = tmp_path / "count.rq"
+    q.write_text(text, encoding="utf-8")
+    assert main(["sparql", str(q), "-f", "csv"]) == 0
+    from_file = capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["sparql", "-", "-f", "csv"]) == 0
+    assert capsys.readouterr().out == from_file
+    report = json.loads((in_built / "dist" / "build-report.json").read_text(encoding="utf-8"))
+    assert from_file.split()[1] == str(report["counts"]["claims"])
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        pytest.param(["query", "tier2-countries"], "unknown question", id="unknown-question"),
+        pytest.param(["query", TIER2, "-p", "colour=red"], "has no parameter 'colour'", id="unknown-param"),
+        pytest.param(["query", TIER2, "-p", "chip=H1000"], "closest: h100", id="unknown-entity"),
+        pytest.param(["query", TIER2, "-p", "chip"], "expected KEY=VALUE", id="param-without-value"),
+    ],
+)
+def test_query_usage_errors(in_built, capsys, argv, expected):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert expected in err and len(err.strip().splitlines()) == 1
+
+
+def test_sparql_refuses_service(in_built, capsys, tmp_path):
+    q = tmp_path / "remote.rq"
+    q.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", encoding="utf-8")
+    assert main(["sparql", str(q)]) == 2
+    assert "refused: the query uses SERVICE" in capsys.readouterr().err
+
+
+def test_query_without_build_is_usage_error(project, capsys):
+    assert main(["query", TIER2]) == 2
+    assert "no build" in capsys.readouterr().err
