@@ -24,8 +24,9 @@ from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg import __version__
 from kg.assembly import Assembly
+from kg.iris import ID, graph_iri
 from kg.layout import Layout
-from kg.namespaces import AIGEO, ID, graph_iri
+from kg.namespaces import AIGEO
 from kg.problems import DataError, Problem
 
 ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
@@ -114,7 +115,8 @@ def _parse(state: BuildState):
     _fail(problems, "parse")
     vocab = Vocabulary.from_quads(assembly.quads)
     add_countries(assembly)
-    sources = load_sources(layout.data / "sources", layout.root, assembly, problems)
+    document_classes = {local for local, iri in vocab.classes.items() if vocab.is_a(iri, "Document")}
+    sources = load_sources(layout.data / "sources", layout.root, assembly, problems, document_classes)
     load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
     load_fact_sheets(layout.data / "facts", layout.root, sources, vocab, assembly, problems)
     problems.extend(_unknown_references(assembly))

@@ -28,7 +28,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
-from kg.namespaces import AIGEO, ID, OA, XSD, entity_iri
+from kg.iris import ID, entity_iri
+from kg.namespaces import AIGEO, OA, XSD
 from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key
 from kg.sources import Source, _rel

@@ -50,6 +50,13 @@ def _parser() -> _Parser:
     p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
 
     p = sub.add_parser(
+        "generate",
+        help="regenerate kg/namespaces.py and docs/ontology.md from the ontology",
+        description="Write the files generated from ontology/*.ttl; with --check, only report drift.",
+    )
+    p.add_argument("--check", action="store_true", help="exit 1 if a generated file is out of date")
+
+    p = sub.add_parser(
         "query",
         help="answer a competency question (queries/cq/NAME.rq)",
         add_help=False,
@@ -134,6 +141,30 @@ def _validate(args, _parser) -> int:
         f"{checks['shacl']['node_shapes']} SHACL node shapes, {len(checks['qc'])} quality checks, "
         f"{state.report['counts']['claims']} claims"
     )
+    return EXIT_OK
+
+
+def _generate(args, _parser) -> int:
+    from kg.codegen import generated_files
+    from kg.layout import Layout
+
+    root = Layout.find().root
+    stale = []
+    for path, text in generated_files(root).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current == text:
+            continue
+        stale.append(path)
+        if not args.check:
+            tmp = path.with_suffix(path.suffix + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+    for path in stale:
+        verb = "out of date" if args.check else "written"
+        print(f"{_display(path)}: {verb}", file=sys.stderr if args.check else sys.stdout)
+    if args.check and stale:
+        print(f"{len(stale)} generated file(s) out of date; run 'kg generate'", file=sys.stderr)
+        return 1
     return EXIT_OK
 
 
@@ -242,4 +273,10 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-_VERBS = {"build": _build, "validate": _validate, "query": _query, "sparql": _sparql}
+_VERBS = {
+    "build": _build,
+    "validate": _validate,
+    "generate": _generate,
+    "query": _query,
+    "sparql": _sparql,
+}

@@ -24,7 +24,8 @@ import pycountry
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
-from kg.namespaces import AIGEO, DCTERMS, PROV, SKOS, XSD, entity_iri, graph_iri
+from kg.iris import entity_iri, graph_iri
+from kg.namespaces import AIGEO, DCTERMS, PROV, SKOS, XSD
 
 COUNTRIES_GRAPH = NamedNode(graph_iri("reference/iso3166"))
 SOURCE_LABEL = "(generated from ISO 3166-1 via pycountry)"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, Store
 
-from kg.namespaces import graph_iri
+from kg.iris import graph_iri
 from kg.problems import DataError, Problem
 
 DERIVED_GRAPH = NamedNode(graph_iri("derived"))

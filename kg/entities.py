@@ -19,7 +19,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
-from kg.namespaces import SKOS, entity_iri, graph_iri
+from kg.iris import entity_iri, graph_iri
+from kg.namespaces import SKOS
 from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key
 from kg.sources import _rel

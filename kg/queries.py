@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.namespaces import XSD
+from kg.iris import XSD_NS
 from kg.problems import UsageError
 from kg.values import date_literal
 
@@ -155,7 +155,7 @@ def convert_value(param: Param, text: str, resolve_entity) -> object:
             float(text)
         except ValueError:
             raise UsageError(f"parameter {param.name}: {text!r} is not a number") from None
-        return Literal(text, datatype=NamedNode(XSD.decimal))
+        return Literal(text, datatype=NamedNode(XSD_NS + "decimal"))
     if param.type == "date":
         try:
             return date_literal(text)
@@ -164,14 +164,14 @@ def convert_value(param: Param, text: str, resolve_entity) -> object:
     if param.type == "boolean":
         if text.lower() not in ("true", "false"):
             raise UsageError(f"parameter {param.name}: {text!r} is not true or false")
-        return Literal(text.lower(), datatype=NamedNode(XSD.boolean))
+        return Literal(text.lower(), datatype=NamedNode(XSD_NS + "boolean"))
     raise UsageError(f"parameter {param.name}: unknown type {param.type}")
 
 
 def _integer(text: str, param: Param) -> Literal:
     if not re.fullmatch(r"[+-]?\d+", text.strip()):
         raise UsageError(f"parameter {param.name}: {text!r} is not a whole number")
-    return Literal(str(int(text)), datatype=NamedNode(XSD.integer))
+    return Literal(str(int(text)), datatype=NamedNode(XSD_NS + "integer"))
 
 
 def _strip_comments(text: str) -> str:

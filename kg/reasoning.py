@@ -17,11 +17,13 @@ import rdflib
 from owlrl.Namespaces import ERRNS
 
 from kg.assembly import Assembly
-from kg.namespaces import ID, OWL, RDF, RDFS
+from kg.iris import ID, compact
+from kg.namespaces import OWL, RDF, RDFS
 from kg.problems import Problem
 
 _NOISE_OBJECTS = {OWL.Thing, RDFS.Resource}
 _IRI_IN_TEXT = re.compile(r"https://w3id\.org/aigeo/id/[^\s,]+")
+_IRI_ANY = re.compile(r"https?://[^\s,]+")
 
 
 def owl_rl_closure(graph: rdflib.Graph, assembly: Assembly) -> tuple[list[tuple], list[Problem]]:
@@ -35,8 +37,14 @@ def owl_rl_closure(graph: rdflib.Graph, assembly: Assembly) -> tuple[list[tuple]
         for text in graph.objects(message_node, ERRNS.error):
             focus = _IRI_IN_TEXT.findall(str(text))
             file, line = (assembly.where(focus[-1]) if focus else None) or ("(ontology)", 0)
+            readable = _IRI_ANY.sub(lambda m: compact(m.group(0)), str(text))
             problems.append(
-                Problem(file, line, f"OWL RL inconsistency: {text}", focus=focus[-1] if focus else None)
+                Problem(
+                    file,
+                    line,
+                    f"OWL RL inconsistency: {readable}",
+                    focus=compact(focus[-1]) if focus else None,
+                )
             )
     kept = []
     base = str(ID)

@@ -11,7 +11,7 @@ import unicodedata
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryResultsFormat
 
-from kg.namespaces import compact
+from kg.iris import compact
 
 FORMATS = {
     "table": None,

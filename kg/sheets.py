@@ -6,7 +6,7 @@ reports every mistake in a sheet at once.
 
 from __future__ import annotations
 
-from kg.namespaces import KEY_PATTERN
+from kg.iris import KEY_PATTERN
 from kg.problems import Problem
 from kg.yamlfile import Located
 

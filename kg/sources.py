@@ -15,7 +15,8 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
-from kg.namespaces import AIGEO, DCTERMS, ID, SCHEMA, XSD, entity_iri, graph_iri
+from kg.iris import ID, entity_iri, graph_iri
+from kg.namespaces import AIGEO, DCTERMS, SCHEMA, XSD
 from kg.problems import Problem
 from kg.sheets import check_fields, check_key
 from kg.values import date_literal
@@ -64,7 +65,9 @@ def document_iri(doc_id: str) -> str:
     return str(ID) + f"doc/{doc_id}"
 
 
-def load_sources(folder: Path, root: Path, assembly: Assembly, problems: list[Problem]) -> dict[str, Source]:
+def load_sources(
+    folder: Path, root: Path, assembly: Assembly, problems: list[Problem], document_classes: set[str]
+) -> dict[str, Source]:
     """Read every source record in ``folder`` and add its metadata to ``assembly``."""
     sources: dict[str, Source] = {}
     for path in sorted(folder.glob("*.yaml")):
@@ -74,7 +77,7 @@ def load_sources(folder: Path, root: Path, assembly: Assembly, problems: list[Pr
         except Exception as exc:  # DataError from the YAML reader
             problems.extend(getattr(exc, "problems", [Problem(display, 0, str(exc))]))
             continue
-        source = _load_one(record, path, display, root, assembly, problems)
+        source = _load_one(record, path, display, root, assembly, problems, document_classes)
         if source is None:
             continue
         if source.id in sources:
@@ -84,7 +87,7 @@ def load_sources(folder: Path, root: Path, assembly: Assembly, problems: list[Pr
     return sources
 
 
-def _load_one(record, path, display, root, assembly, problems) -> Source | None:
+def _load_one(record, path, display, root, assembly, problems, document_classes) -> Source | None:
     if not check_fields(record, _REQUIRED, _ALLOWED, "source record", problems, display, 1):
         return None
     doc_id = record["id"]
@@ -109,6 +112,12 @@ def _load_one(record, path, display, root, assembly, problems) -> Source | None:
         return None
     scope = _SCOPES.get(record["scope"])
     doc_class = record["type"]
+    if doc_class not in document_classes:
+        known = ", ".join(sorted(document_classes))
+        problems.append(
+            Problem(display, record.line_of("type"), f"unknown document type {doc_class!r} (known: {known})")
+        )
+        return None
     if scope is None:
         problems.append(Problem(display, record.line_of("scope"), f"scope must be one of {sorted(_SCOPES)}"))
         return None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 
-from kg.namespaces import AIGEO, ID, PREFIXES
+from kg.iris import AIGEO_NS, ID, PREFIXES
 from kg.output import current_build
 from kg.problems import UsageError
 from kg.queries import Param
@@ -44,11 +44,11 @@ class EntityResolver:
     def _names(self, cls: str | None) -> dict[str, set[str]]:
         key = cls or ""
         if key not in self._index:
-            class_iri = AIGEO[cls] if cls else None
+            class_iri = AIGEO_NS + cls if cls else None
             pattern = f"?e a <{class_iri}> ." if class_iri else f'FILTER(STRSTARTS(STR(?e), "{ID}"))'
             q = f"""
                 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-                PREFIX aigeo: <{AIGEO}>
+                PREFIX aigeo: <{AIGEO_NS}>
                 SELECT DISTINCT ?e ?name WHERE {{
                   ?e skos:prefLabel|skos:altLabel|skos:notation|aigeo:iso2|aigeo:iso3 ?name .
                   {pattern}

@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pyoxigraph
-from pyoxigraph import NamedNode, Quad, RdfFormat
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat
 
 from kg.assembly import Assembly
 from kg.problems import DataError, Problem
@@ -38,8 +38,18 @@ def read_turtle(path: Path, display: str, graph: NamedNode, assembly: Assembly) 
         line = exc.lineno or 0
         msg = (exc.msg or str(exc)).split(" (", 1)[0]
         raise DataError([Problem(display, line, f"Turtle syntax error: {msg}")], "parse") from None
+    # The parser names blank nodes at random; renaming them by order of appearance keeps the
+    # build's output byte-identical from one run to the next.
+    names: dict[BlankNode, BlankNode] = {}
+    stem = re.sub(r"[^A-Za-z0-9]", "", path.stem)
+
+    def stable(term):
+        if isinstance(term, BlankNode):
+            return names.setdefault(term, BlankNode(f"{stem}b{len(names)}"))
+        return term
+
     for t in triples:
-        assembly.quads.append(Quad(t.subject, t.predicate, t.object, graph))
+        assembly.quads.append(Quad(stable(t.subject), t.predicate, stable(t.object), graph))
     _record_subject_lines(data.decode("utf-8"), display, assembly)
     return len(triples)
 

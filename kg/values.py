@@ -18,7 +18,10 @@ from decimal import Decimal, InvalidOperation
 
 from pyoxigraph import Literal, NamedNode
 
-from kg.namespaces import XSD
+from kg.iris import XSD_NS
+
+#: The ontology's union of xsd:date, xsd:gYearMonth and xsd:gYear: a date at the precision stated.
+DATE_STATED = "https://w3id.org/aigeo/ontology#DateStated"
 
 _YEAR = re.compile(r"^\d{4}$")
 _YEAR_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -37,11 +40,11 @@ def date_literal(text: object) -> Literal:
             dt.date.fromisoformat(s)
         except ValueError as exc:
             raise ValueError(f"invalid date '{s}': {exc}") from None
-        return Literal(s, datatype=NamedNode(XSD.date))
+        return Literal(s, datatype=NamedNode(XSD_NS + "date"))
     if _YEAR_MONTH.match(s):
-        return Literal(s, datatype=NamedNode(XSD.gYearMonth))
+        return Literal(s, datatype=NamedNode(XSD_NS + "gYearMonth"))
     if _YEAR.match(s):
-        return Literal(s, datatype=NamedNode(XSD.gYear))
+        return Literal(s, datatype=NamedNode(XSD_NS + "gYear"))
     raise ValueError(f"invalid date '{s}': expected YYYY-MM-DD, YYYY-MM or YYYY")
 
 
@@ -51,27 +54,33 @@ def typed_literal(value: object, datatype: str | None, language: str | None = No
     Raises:
         ValueError: the value does not fit the datatype.
     """
-    if datatype in (None, str(XSD.string)) or datatype.endswith("#langString"):
+    if datatype in (None, XSD_NS + "string") or datatype.endswith("#langString"):
         if not isinstance(value, str):
             raise ValueError(f"expected text, got {value!r}")
         if language and datatype and datatype.endswith("#langString"):
             return Literal(value, language=language)
         return Literal(value)
-    if datatype in (str(XSD.date), str(XSD.gYear), str(XSD.gYearMonth)):
+    if datatype == DATE_STATED:
+        return date_literal(value)
+    if datatype in (XSD_NS + "date", XSD_NS + "gYear", XSD_NS + "gYearMonth"):
         lit = date_literal(value)
         if lit.datatype.value != datatype:
             want = datatype.rsplit("#", 1)[1]
             raise ValueError(f"expected a {want}, got '{value}'")
         return lit
-    if datatype == str(XSD.boolean):
+    if datatype == XSD_NS + "anyURI":
+        if not isinstance(value, str) or not re.match(r"^https?://\S+$", value):
+            raise ValueError(f"expected an http(s) URL, got {value!r}")
+        return Literal(value, datatype=NamedNode(datatype))
+    if datatype == XSD_NS + "boolean":
         if not isinstance(value, bool):
             raise ValueError(f"expected true or false, got {value!r}")
         return Literal("true" if value else "false", datatype=NamedNode(datatype))
-    if datatype in (str(XSD.integer), str(XSD.nonNegativeInteger)):
+    if datatype in (XSD_NS + "integer", XSD_NS + "nonNegativeInteger"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValueError(f"expected a whole number, got {value!r}")
         return Literal(str(value), datatype=NamedNode(datatype))
-    if datatype in (str(XSD.decimal), str(XSD.double)):
+    if datatype in (XSD_NS + "decimal", XSD_NS + "double"):
         if isinstance(value, bool):
             raise ValueError(f"expected a number, got {value!r}")
         try:

@@ -160,13 +160,25 @@ def test_quality_check_row_fails_the_build(project, capsys):
 def test_value_of_the_wrong_class_fails_the_range_check(project, capsys):
     """OWL RL would type the value by the property's range; the check looks at asserted types."""
     sheet = project / "data/facts/orf-america-ai-diffusion-tier2.yaml"
-    _edit(sheet, "value: tier/ai-diffusion-2025/2", "value: chip/h100")
+    _edit(sheet, "value: tier/ai-diffusion-2025/2", "value: group/itar-126-1")
     assert main(["build", "-q"]) == 1
     err = capsys.readouterr().err
     assert "[qc:claim-value-outside-range]" in err
     assert (
         f"ERROR data/facts/orf-america-ai-diffusion-tier2.yaml:{_line_of(sheet, '- id: tier2-named')} " in err
     )
+
+
+def test_disjoint_classes_fail_the_reason_stage(project, capsys):
+    """Putting a chip in a tier makes it a Tier by the range of inTier; a chip is not a tier."""
+    sheet = project / "data/facts/orf-america-ai-diffusion-tier2.yaml"
+    _edit(sheet, "value: tier/ai-diffusion-2025/2", "value: chip/h100")
+    assert main(["build", "-q"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    line = _line_of(project / "data/entities/compute.yaml", "id: chip/h100")
+    assert err[0].startswith(f"ERROR data/entities/compute.yaml:{line} id:chip/h100 OWL RL inconsistency")
+    assert "aigeo:Chip" in err[0] and "aigeo:Tier" in err[0]
+    assert err[-1] == "1 error in stage 'reason'; nothing was written"
 
 
 def test_rebuild_is_byte_identical(project):

@@ -66,5 +66,7 @@ def test_disjointness_makes_a_mistyped_entity_an_inconsistency():
     assembly = Assembly()
     assembly.define(str(entity), "data/entities/compute.yaml", 2)
     _inferred, problems = owl_rl_closure(graph, assembly)
-    assert [(p.file, p.line, p.focus) for p in problems] == [("data/entities/compute.yaml", 2, str(entity))]
+    assert [(p.file, p.line, p.focus) for p in problems] == [
+        ("data/entities/compute.yaml", 2, "id:chip/h100")
+    ]
     assert "Disjoint classes" in problems[0].message

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pyoxigraph import Store
 
 from kg.assembly import Assembly
-from kg.namespaces import PREFIXES
+from kg.iris import PREFIXES
 from kg.problems import Problem
 from kg.sources import Source
 

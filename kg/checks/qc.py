@@ -11,7 +11,7 @@ from pathlib import Path
 from pyoxigraph import Literal, Store
 
 from kg.assembly import Assembly
-from kg.namespaces import compact
+from kg.iris import compact
 from kg.problems import DataError, Problem
 
 

@@ -6,7 +6,8 @@ import pyshacl
 import rdflib
 
 from kg.assembly import Assembly
-from kg.namespaces import SH, compact
+from kg.iris import compact
+from kg.namespaces import SH
 from kg.problems import Problem
 
 
