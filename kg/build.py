@@ -100,8 +100,9 @@ def build(
 def _parse(state: BuildState):
     from kg.claims import load_fact_sheets
     from kg.countries import add_countries
+    from kg.currencies import add_currencies
     from kg.entities import load_entities
-    from kg.sources import load_sources
+    from kg.sources import load_cited_documents, load_sources
     from kg.turtle import read_turtle
     from kg.vocabulary import Vocabulary
 
@@ -115,8 +116,12 @@ def _parse(state: BuildState):
     _fail(problems, "parse")
     vocab = Vocabulary.from_quads(assembly.quads)
     add_countries(assembly)
+    add_currencies(assembly, NamedNode(graph_iri("reference/iso4217")))
     document_classes = {local for local, iri in vocab.classes.items() if vocab.is_a(iri, "Document")}
     sources = load_sources(layout.data / "sources", layout.root, assembly, problems, document_classes)
+    load_cited_documents(
+        layout.data / "documents", layout.root, assembly, problems, document_classes, sources
+    )
     load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
     load_fact_sheets(layout.data / "facts", layout.root, sources, vocab, assembly, problems)
     problems.extend(_unknown_references(assembly))

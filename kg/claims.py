@@ -52,7 +52,11 @@ _CLAIM_ALLOWED = {
     "under_rule",
     "valid_from",
     "valid_to",
+    "point_in_time",
     "note",
+    "unit",
+    "value_upper",
+    "qualifiers",
 }
 STATUSES = {s: s.capitalize() for s in ("asserted", "estimated", "reported", "disputed", "unverifiable")}
 QUALIFIERS = {
@@ -99,6 +103,15 @@ def load_fact_sheets(
                     display,
                     sheet.line_of("document"),
                     f"unknown document {sheet['document']!r}; known: {', '.join(sorted(sources))}",
+                )
+            )
+            continue
+        if not source.held:
+            problems.append(
+                Problem(
+                    display,
+                    sheet.line_of("document"),
+                    f"the text of {source.id!r} is not held: its claims cannot be quoted",
                 )
             )
             continue
@@ -233,7 +246,22 @@ def _claim_fields(
         else:
             out[field] = NamedNode(AIGEO[table[raw]])
 
-    for field, prop_iri in (("valid_from", AIGEO.validFrom), ("valid_to", AIGEO.validTo)):
+    if "value_upper" in record and prop is not None and not prop.is_object:
+        try:
+            out["extra"].append(
+                (AIGEO.valueUpper, typed_literal(record["value_upper"], prop.range, language="en"))
+            )
+        except ValueError as exc:
+            problems.append(Problem(display, record.line_of("value_upper"), f"value_upper: {exc}"))
+    if "unit" in record and check_key(record["unit"], problems, display, record.line_of("unit"), "unit"):
+        out["extra"].append((AIGEO.unit, NamedNode(entity_iri(record["unit"]))))
+        assembly.refer(entity_iri(record["unit"]), display, record.line_of("unit"))
+    _qualifiers(record, vocab, out, display, assembly, problems)
+    for field, prop_iri in (
+        ("valid_from", AIGEO.validFrom),
+        ("valid_to", AIGEO.validTo),
+        ("point_in_time", AIGEO.pointInTime),
+    ):
         if field in record:
             try:
                 out["extra"].append((prop_iri, date_literal(record[field])))
@@ -267,6 +295,36 @@ def _claim_fields(
         else:
             out["quote"], out["start"], out["end"] = quote, located[0], located[1]
     return out if len(problems) == before else None
+
+
+def _qualifiers(record: Located, vocab: Vocabulary, out: dict, display, assembly, problems) -> None:
+    """Further qualifiers: any ontology property whose domain is aigeo:Claim (sharePercent, onBenchmark)."""
+    quals = record.get("qualifiers")
+    if quals is None:
+        return
+    if not isinstance(quals, Located):
+        problems.append(
+            Problem(display, record.line_of("qualifiers"), "qualifiers must map a property to a value")
+        )
+        return
+    for name, value in quals.items():
+        where = quals.line_of(name)
+        prop = vocab.properties.get(name)
+        if prop is None or prop.domain != str(AIGEO.Claim):
+            known = ", ".join(sorted(k for k, p in vocab.properties.items() if p.domain == str(AIGEO.Claim)))
+            problems.append(
+                Problem(display, where, f"{name!r} is not a claim qualifier (qualifiers: {known})")
+            )
+            continue
+        if prop.is_object:
+            if check_key(value, problems, display, where, name):
+                out["extra"].append((prop.iri, NamedNode(entity_iri(value))))
+                assembly.refer(entity_iri(value), display, where)
+            continue
+        try:
+            out["extra"].append((prop.iri, typed_literal(value, prop.range, language="en")))
+        except ValueError as exc:
+            problems.append(Problem(display, where, f"{name}: {exc}"))
 
 
 def locate_quote(text: str, quote: str, occurrence: object = None) -> tuple[int, int] | str:

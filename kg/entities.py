@@ -9,6 +9,12 @@ An entity sheet (``data/entities/*.yaml``) is a list of records::
       notation: [...]              # identifiers such as a Federal Register citation
       links: {tierOf: rule/...}    # identity-level links: true by definition of the entity
 
+An **alias record** adds names to an entity defined elsewhere (a country from ISO 3166, or an
+entity of another sheet), so that each article's sheet can list the forms it uses::
+
+    - aliases: country/IL
+      alt: {he: [מדינת ישראל]}
+
 Facts about an entity are claims, in the fact sheets; an entity sheet only says what it is.
 """
 
@@ -36,6 +42,7 @@ def load_entities(
 ) -> int:
     """Read every entity sheet in ``folder`` into ``assembly``; return the number of entities."""
     count = 0
+    aliases: list[tuple[Located, str]] = []
     for path in sorted(folder.glob("*.yaml")):
         display = _rel(path, root)
         try:
@@ -47,9 +54,28 @@ def load_entities(
             problems.append(Problem(display, 1, "an entity sheet is a list of entity records"))
             continue
         for record in records:
-            if _load_one(record, display, vocab, assembly, problems):
+            if isinstance(record, Located) and "aliases" in record:
+                aliases.append((record, display))
+            elif _load_one(record, display, vocab, assembly, problems):
                 count += 1
+    for record, display in aliases:
+        _load_alias(record, display, assembly, problems)
     return count
+
+
+def _load_alias(record: Located, display: str, assembly: Assembly, problems: list[Problem]) -> None:
+    if not check_fields(record, {"aliases", "alt"}, {"note"}, "alias record", problems, display, record.line):
+        return
+    key = record["aliases"]
+    if not check_key(key, problems, display, record.line_of("aliases"), "aliases"):
+        return
+    iri = entity_iri(key)
+    if iri not in assembly.entities:
+        problems.append(
+            Problem(display, record.line_of("aliases"), f"alias record for unknown entity {key!r}")
+        )
+        return
+    _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
 
 
 def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) -> bool:

@@ -15,9 +15,9 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
-from kg.iris import ID, entity_iri, graph_iri
+from kg.iris import ID, KEY_PATTERN, entity_iri, graph_iri
 from kg.namespaces import AIGEO, DCTERMS, SCHEMA, XSD
-from kg.problems import Problem
+from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key
 from kg.values import date_literal
 from kg.yamlfile import Located, load_file
@@ -27,6 +27,7 @@ _REQUIRED = {"id", "text", "sha256", "scope", "type", "language", *_FIELDS}
 _ALLOWED = {"origin", "seen_in", "description"}
 _BASES = {"stated": "Stated", "inferred": "Inferred", "cited": "Cited", "unknown": "Unknown"}
 _SCOPES = {"full-text": "FullText", "excerpts": "Excerpts"}
+_CITED_REQUIRED = {"id", "type", "language", *_FIELDS}
 _FIELD_PROPERTY = {
     "title": DCTERMS.title,
     "publisher": DCTERMS.publisher,
@@ -42,11 +43,11 @@ class Source:
 
     id: str
     iri: str
-    text: str
-    text_path: Path
-    text_display: str
+    text: str | None
+    text_path: Path | None
+    text_display: str | None
     language: str
-    sha256_recorded: str
+    sha256_recorded: str | None
     record_display: str
     sha256_line: int
 
@@ -54,6 +55,11 @@ class Source:
     def graph(self) -> NamedNode:
         """The named graph holding this document's metadata and the claims it reports."""
         return NamedNode(graph_iri(f"doc/{self.id}"))
+
+    @property
+    def held(self) -> bool:
+        """True if the project holds the document's text, so that quotes can be checked."""
+        return self.text is not None
 
     def sha256_actual(self) -> str:
         """SHA-256 of the text as it is on disk now."""
@@ -133,18 +139,87 @@ def _load_one(record, path, display, root, assembly, problems, document_classes)
         sha256_line=record.line_of("sha256"),
     )
     g, s = source.graph, source.iri
+    _describe(record, source, doc_class, display, assembly, problems)
+    assembly.add(s, AIGEO.sha256, Literal(source.sha256_recorded), g)
+    assembly.add(s, AIGEO.textScope, AIGEO[scope], g)
+    assembly.add(s, AIGEO.textFile, Literal(text_display), g)
+    return source
+
+
+def _describe(record: Located, source: Source, doc_class: str, display, assembly, problems) -> None:
+    """The metadata every document has, held or only cited."""
+    g, s = source.graph, source.iri
     assembly.define(s, display, record.line)
     assembly.entities.add(s)
     assembly.add_type(s, AIGEO[doc_class], g)
     assembly.add(s, DCTERMS.language, Literal(source.language), g)
-    assembly.add(s, AIGEO.sha256, Literal(source.sha256_recorded), g)
-    assembly.add(s, AIGEO.textScope, AIGEO[scope], g)
-    assembly.add(s, AIGEO.textFile, Literal(text_display), g)
     if "description" in record:
         assembly.add(s, DCTERMS.description, Literal(str(record["description"]), language="en"), g)
     for name in sorted(_FIELDS):
         _field(record, name, source, assembly, problems, display)
-    return source
+
+
+def load_cited_documents(
+    folder: Path,
+    root: Path,
+    assembly: Assembly,
+    problems: list[Problem],
+    document_classes: set[str],
+    sources: dict[str, Source],
+) -> int:
+    """Read lists of documents the project does not hold (``data/documents/*.yaml``).
+
+    These are the papers, posts and pages the articles cite: metadata only, so no claim can be
+    reported in them, but a claim can say that an article cites them.
+    """
+    count = 0
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        display = _rel(path, root)
+        try:
+            records = load_file(path, display)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(records, list):
+            problems.append(Problem(display, 1, "a document list is a list of document records"))
+            continue
+        for record in records:
+            line = getattr(record, "line", 1)
+            if not check_fields(
+                record, _CITED_REQUIRED, _ALLOWED - {"origin"}, "document", problems, display, line
+            ):
+                continue
+            doc_id, doc_class = record["id"], record["type"]
+            if not isinstance(doc_id, str) or not KEY_PATTERN.match("doc/" + doc_id):
+                problems.append(
+                    Problem(display, record.line_of("id"), f"document id {doc_id!r} is not a slug")
+                )
+                continue
+            if doc_id in sources:
+                first = sources[doc_id].record_display
+                problems.append(
+                    Problem(
+                        display, record.line_of("id"), f"duplicate document id {doc_id!r} (also in {first})"
+                    )
+                )
+                continue
+            if doc_class not in document_classes:
+                known = ", ".join(sorted(document_classes))
+                problems.append(
+                    Problem(
+                        display,
+                        record.line_of("type"),
+                        f"unknown document type {doc_class!r} (known: {known})",
+                    )
+                )
+                continue
+            source = Source(
+                doc_id, document_iri(doc_id), None, None, None, str(record["language"]), None, display, 0
+            )
+            _describe(record, source, doc_class, display, assembly, problems)
+            sources[doc_id] = source
+            count += 1
+    return count
 
 
 def _field(record: Located, name: str, source: Source, assembly, problems, display) -> None:

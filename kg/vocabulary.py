@@ -26,6 +26,7 @@ class PropertyInfo:
     iri: str
     is_object: bool
     range: str | None
+    domain: str | None = None
 
 
 @dataclass
@@ -42,6 +43,7 @@ class Vocabulary:
         """Read the declarations out of the ontology's quads."""
         types: dict[str, set[str]] = {}
         ranges: dict[str, str] = {}
+        domains: dict[str, str] = {}
         parents: dict[str, set[str]] = {}
         for q in quads:
             s, p, o = q.subject, q.predicate.value, q.object
@@ -51,6 +53,8 @@ class Vocabulary:
                 types.setdefault(s.value, set()).add(o.value)
             elif p == str(RDFS.range) and isinstance(o, NamedNode):
                 ranges[s.value] = o.value
+            elif p == str(RDFS.domain) and isinstance(o, NamedNode):
+                domains[s.value] = o.value
             elif p == str(RDFS.subClassOf) and isinstance(o, NamedNode):
                 parents.setdefault(s.value, set()).add(o.value)
         vocab = cls()
@@ -63,7 +67,7 @@ class Vocabulary:
                 vocab.classes[local] = iri
             elif kinds & _PROPERTY_KINDS:
                 is_object = bool(kinds & _OBJECT_KINDS)
-                vocab.properties[local] = PropertyInfo(iri, is_object, ranges.get(iri))
+                vocab.properties[local] = PropertyInfo(iri, is_object, ranges.get(iri), domains.get(iri))
             else:
                 vocab.individuals[local] = iri
         for iri in vocab.classes.values():
