@@ -68,6 +68,11 @@ QUALIFIERS = {
 }
 RANKS = {"preferred": "PreferredRank", "normal": "NormalRank", "deprecated": "DeprecatedRank"}
 CONFIDENCES = {"high": "HighConfidence", "medium": "MediumConfidence", "low": "LowConfidence"}
+_PROPERTY_RANGES = {
+    "http://www.w3.org/2002/07/owl#DatatypeProperty",
+    "http://www.w3.org/2002/07/owl#ObjectProperty",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
+}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _CONTEXT = 32
 
@@ -196,6 +201,14 @@ def _claim_fields(
         value = record["value"]
         if prop.is_object and isinstance(value, str) and value in vocab.individuals:
             out["value"] = NamedNode(vocab.individuals[value])
+        elif prop.is_object and prop.range in _PROPERTY_RANGES and isinstance(value, str):
+            # a claim about a property itself, such as the figure a threshold tests (onFigure: tpp)
+            if value in vocab.properties:
+                out["value"] = NamedNode(vocab.properties[value].iri)
+            else:
+                problems.append(
+                    Problem(display, record.line_of("value"), f"unknown property {value!r} as value")
+                )
         elif prop.is_object:
             if check_key(value, problems, display, record.line_of("value"), "value"):
                 out["value"] = NamedNode(entity_iri(value))

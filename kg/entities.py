@@ -20,13 +20,14 @@ Facts about an entity are claims, in the fact sheets; an entity sheet only says 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
 from kg.iris import entity_iri, graph_iri
-from kg.namespaces import SKOS
+from kg.namespaces import AIGEO, SKOS
 from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key
 from kg.sources import _rel
@@ -64,7 +65,9 @@ def load_entities(
 
 
 def _load_alias(record: Located, display: str, assembly: Assembly, problems: list[Problem]) -> None:
-    if not check_fields(record, {"aliases", "alt"}, {"note"}, "alias record", problems, display, record.line):
+    if not check_fields(
+        record, {"aliases"}, {"alt", "note", "wikidata"}, "alias record", problems, display, record.line
+    ):
         return
     key = record["aliases"]
     if not check_key(key, problems, display, record.line_of("aliases"), "aliases"):
@@ -75,7 +78,22 @@ def _load_alias(record: Located, display: str, assembly: Assembly, problems: lis
             Problem(display, record.line_of("aliases"), f"alias record for unknown entity {key!r}")
         )
         return
-    _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
+    if "alt" in record:
+        _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
+    _wikidata(record, iri, display, assembly, problems)
+
+
+def _wikidata(record: Located, iri: str, display: str, assembly: Assembly, problems: list[Problem]) -> None:
+    """A verified Wikidata item id (Q followed by digits) becomes aigeo:wikidata."""
+    if "wikidata" not in record:
+        return
+    qid = record["wikidata"]
+    if not isinstance(qid, str) or not re.fullmatch(r"Q[1-9][0-9]*", qid):
+        problems.append(
+            Problem(display, record.line_of("wikidata"), f"wikidata {qid!r} is not an item id such as Q148")
+        )
+        return
+    assembly.add(iri, AIGEO.wikidata, f"http://www.wikidata.org/entity/{qid}", ENTITIES_GRAPH)
 
 
 def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) -> bool:
@@ -83,7 +101,7 @@ def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) 
     if not check_fields(
         record,
         {"id", "type", "label"},
-        {"alt", "notation", "links", "note"},
+        {"alt", "notation", "links", "note", "wikidata"},
         "entity",
         problems,
         display,
@@ -124,6 +142,7 @@ def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) 
         _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
     for notation in record.get("notation", []) or []:
         assembly.add(iri, SKOS.notation, Literal(str(notation)), g)
+    _wikidata(record, iri, display, assembly, problems)
     if "note" in record:
         assembly.add(iri, SKOS.scopeNote, Literal(" ".join(str(record["note"]).split()), language="en"), g)
     links = record.get("links")
