@@ -28,6 +28,12 @@ def _parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"kg (aigeo) {__version__}")
     sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
 
+    def endpoint(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--endpoint", metavar="URL", help="ask this SPARQL 1.1 endpoint instead of the embedded store"
+        )
+        p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="endpoint timeout in seconds")
+
     def paths(p: argparse.ArgumentParser, data: bool = True) -> None:
         if data:
             p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
@@ -74,6 +80,7 @@ def _parser() -> _Parser:
     p.add_argument("--format", "-f", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--list", action="store_true", help="list the questions")
     p.add_argument("-h", "--help", action="store_true", help="show this help, or the question's header")
+    endpoint(p)
     paths(p, data=False)
 
     p = sub.add_parser(
@@ -84,6 +91,17 @@ def _parser() -> _Parser:
     )
     p.add_argument("file", metavar="FILE|-")
     p.add_argument("--format", "-f", choices=["table", "csv", "tsv", "json"], default="table")
+    endpoint(p)
+    paths(p, data=False)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve the built graph over SPARQL (Oxigraph server on 127.0.0.1)",
+        description="Start an Oxigraph SPARQL server over the current build, bound to 127.0.0.1; "
+        "read-only unless --writable. Prints the endpoint URL; stop with Ctrl-C.",
+    )
+    p.add_argument("--port", type=int, default=7878, help="TCP port (default 7878)")
+    p.add_argument("--writable", action="store_true", help="accept SPARQL updates (off by default)")
     paths(p, data=False)
     return parser
 
@@ -203,10 +221,10 @@ def _query(args, parser) -> int:
             known = ", ".join(query.params) or "none"
             raise UsageError(f"question {query.name} has no parameter {key!r} (parameters: {known})")
         given[key] = value
-    from kg.store import EntityResolver, open_build
+    from kg.store import EntityResolver
 
-    store = open_build(layout.out)
-    resolver = EntityResolver(store)
+    run = _runner(args, layout)
+    resolver = EntityResolver(run)
     values = {}
     for name, param in query.params.items():
         text = given.get(name, param.default)
@@ -215,13 +233,12 @@ def _query(args, parser) -> int:
                 raise UsageError(f"question {query.name} needs --param {name}=... ({param.type})")
             continue
         values[name] = convert_value(param, text, resolver.resolve)
-    _print_results(store, query.bind(values), args.format)
+    _print_results(run, query.bind(values), args.format)
     return EXIT_OK
 
 
 def _sparql(args, _parser) -> int:
     from kg.layout import Layout
-    from kg.store import open_build
 
     if args.file == "-":
         text = sys.stdin.read()
@@ -230,12 +247,40 @@ def _sparql(args, _parser) -> int:
             text = Path(args.file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
-    store = open_build(Layout.find(None, args.out).out)
-    _print_results(store, text, args.format)
+    run = _runner(args, Layout.find(None, args.out))
+    _print_results(run, text, args.format)
     return EXIT_OK
 
 
-def _print_results(store, text: str, fmt: str) -> None:
+def _serve(args, _parser) -> int:
+    from kg.layout import Layout
+    from kg.output import current_build
+    from kg.server import serve_forever
+
+    out = Layout.find(None, args.out).out
+    folder = current_build(out)
+    if folder is None:
+        raise UsageError(f"no build in {out}; run 'kg build' first")
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port {args.port} is not a TCP port")
+    serve_forever(folder, args.port, args.writable)
+    return EXIT_OK
+
+
+def _runner(args, layout):
+    """A function running query text on the embedded build or on ``--endpoint``."""
+    if args.endpoint:
+        from kg.remote import Endpoint
+
+        if not args.endpoint.startswith(("http://", "https://")):
+            raise UsageError(f"--endpoint {args.endpoint!r} is not an http(s) URL")
+        return Endpoint(args.endpoint, timeout=args.timeout).query
+    from kg.store import embedded_runner, open_build
+
+    return embedded_runner(open_build(layout.out))
+
+
+def _print_results(run, text: str, fmt: str) -> None:
     from pyoxigraph import QueryBoolean, QueryTriples, RdfFormat
 
     from kg.results import render
@@ -243,7 +288,7 @@ def _print_results(store, text: str, fmt: str) -> None:
 
     check_query(text)
     try:
-        result = store.query(text, use_default_graph_as_union=True)
+        result = run(text)
     except SyntaxError as exc:
         raise UsageError(f"SPARQL syntax error at line {exc.lineno}: {exc.msg}") from None
     except (OSError, RuntimeError, ValueError) as exc:
@@ -279,4 +324,5 @@ _VERBS = {
     "generate": _generate,
     "query": _query,
     "sparql": _sparql,
+    "serve": _serve,
 }

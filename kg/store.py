@@ -34,11 +34,19 @@ def open_build(out: Path) -> Store:
     return store
 
 
-class EntityResolver:
-    """Finds the entity a user means by an IRI, a CURIE, a key, an ISO code or any label."""
+def embedded_runner(store: Store):
+    """A function that runs a query on ``store`` over the union of its graphs."""
+    return lambda text: store.query(text, use_default_graph_as_union=True)
 
-    def __init__(self, store: Store):
-        self.store = store
+
+class EntityResolver:
+    """Finds the entity a user means by an IRI, a CURIE, a key, an ISO code or any label.
+
+    ``run`` takes query text and returns solutions (the embedded store, or a remote endpoint).
+    """
+
+    def __init__(self, run):
+        self.run = run
         self._index: dict[str, dict[str, set[str]]] = {}
 
     def _names(self, cls: str | None) -> dict[str, set[str]]:
@@ -54,7 +62,7 @@ class EntityResolver:
                   {pattern}
                 }}"""
             names: dict[str, set[str]] = {}
-            for row in self.store.query(q, use_default_graph_as_union=True):
+            for row in self.run(q):
                 names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
             self._index[key] = names
         return self._index[key]

@@ -1,0 +1,106 @@
+"""Asking any SPARQL 1.1 endpoint the project's questions, through SPARQLWrapper.
+
+Portability (shared reference notes, sparql-servers.md): the default graph differs between engines,
+so the dataset is fixed in the query with one ``FROM`` per graph of the project that the endpoint
+holds, which gives the union of the project's graphs as the embedded store does. Results come back
+as W3C SPARQL JSON and are read with pyoxigraph, so that they print exactly like embedded ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import warnings
+
+from pyoxigraph import QueryResultsFormat, parse_query_results
+
+from kg.iris import GRAPH
+from kg.problems import UsageError
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+class Endpoint:
+    """A remote SPARQL endpoint with a timeout."""
+
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url = url
+        self.timeout = timeout
+        self._graphs: list[str] | None = None
+
+    def _raw(self, text: str) -> bytes:
+        from SPARQLWrapper import JSON, POST, SPARQLWrapper
+        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+        client = SPARQLWrapper(self.url)
+        client.setMethod(POST)
+        client.setTimeout(self.timeout)
+        client.setReturnFormat(JSON)
+        client.setQuery(text)
+        try:
+            with warnings.catch_warnings():
+                # SPARQLWrapper guesses the query form from the text and warns when it guesses wrong
+                warnings.simplefilter("ignore", RuntimeWarning)
+                response = client.query().response
+            return response.read()
+        except SPARQLWrapperException as exc:
+            raise UsageError(
+                f"{self.url}: the endpoint refused the query: {str(exc).splitlines()[0]}"
+            ) from None
+        except urllib.error.HTTPError as exc:
+            raise UsageError(f"{self.url}: HTTP {exc.code} {exc.reason}") from None
+        except urllib.error.URLError as exc:
+            raise UsageError(f"{self.url}: cannot connect: {exc.reason}") from None
+        except TimeoutError:
+            raise UsageError(f"{self.url}: no answer within {self.timeout:g} s") from None
+        except (ConnectionError, OSError) as exc:
+            raise UsageError(f"{self.url}: {exc}") from None
+
+    def graphs(self) -> list[str]:
+        """The project's named graphs that the endpoint holds."""
+        if self._graphs is None:
+            rows = self._select_json(
+                "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                f'FILTER(STRSTARTS(STR(?g), "{GRAPH}")) }}'
+            )
+            self._graphs = sorted(b["g"]["value"] for b in rows)
+            if not self._graphs:
+                raise UsageError(f"{self.url}: the endpoint holds none of the project's graphs")
+        return self._graphs
+
+    def _select_json(self, text: str) -> list[dict]:
+        data = self._raw(text)
+        try:
+            return json.loads(data)["results"]["bindings"]
+        except (ValueError, KeyError, TypeError):
+            raise UsageError(f"{self.url}: the answer is not SPARQL JSON results") from None
+
+    def query(self, text: str):
+        """Run a SELECT or ASK over the union of the project's graphs; return pyoxigraph results."""
+        m = _WHERE.search(_blank_comments(text))
+        if m is not None:
+            froms = " ".join(f"FROM <{g}>" for g in self.graphs())
+            text = text[: m.start()] + froms + " " + text[m.start() :]
+        data = self._raw(text)
+        try:
+            return parse_query_results(_normalise(data), format=QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError):
+            raise UsageError(f"{self.url}: the answer is not SPARQL JSON results") from None
+
+
+def _normalise(data: bytes) -> bytes:
+    """Accept SPARQL 1.0-style ``typed-literal`` bindings (Virtuoso) as SPARQL 1.1 literals."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        raise UsageError("the answer is not JSON") from None
+    for row in doc.get("results", {}).get("bindings", []):
+        for cell in row.values():
+            if cell.get("type") == "typed-literal":
+                cell["type"] = "literal"
+    return json.dumps(doc).encode("utf-8")
+
+
+def _blank_comments(text: str) -> str:
+    return "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in text.split("\n"))

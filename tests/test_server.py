@@ -1,0 +1,75 @@
+"""The same answers from the embedded store and from a real Oxigraph server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+
+import pytest
+
+from kg.cli import main
+from kg.output import current_build
+from kg.server import OxigraphServer
+
+QUESTION = "tier2-countries-without-chip-access"
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    with OxigraphServer(current_build(built / "dist")) as srv:
+        yield srv
+
+
+def _bindings(capsys) -> list[tuple]:
+    doc = json.loads(capsys.readouterr().out)
+    names = doc["head"]["vars"]
+    return sorted(tuple(b.get(n, {}).get("value") for n in names) for b in doc["results"]["bindings"])
+
+
+@pytest.mark.parametrize("chip", ["H100", "H800"])
+def test_question_answers_agree(in_built, server, capsys, chip):
+    assert main(["query", QUESTION, "-p", f"chip={chip}", "-f", "json"]) == 0
+    embedded = _bindings(capsys)
+    assert main(["query", QUESTION, "-p", f"chip={chip}", "-f", "json", "--endpoint", server.url]) == 0
+    assert _bindings(capsys) == embedded
+    assert embedded
+
+
+def test_server_is_read_only(server):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(
+        server.url.replace("/query", "/update"),
+        data=b"update=INSERT+DATA+%7B%3Chttp%3A%2F%2Fa%3E+%3Chttp%3A%2F%2Fb%3E+%3Chttp%3A%2F%2Fc%3E%7D",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(req, timeout=5)
+    assert 400 <= exc.value.code < 500
+
+
+def test_dead_endpoint_is_one_line_naming_the_url(in_built, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/query"
+    assert main(["query", QUESTION, "--endpoint", url]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and url in err[0] and "cannot connect" in err[0]
+
+
+def test_hanging_endpoint_times_out(in_built, capsys):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/query"
+    try:
+        assert main(["query", QUESTION, "--endpoint", url, "--timeout", "1"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and url in err[0] and "within 1 s" in err[0]
+    finally:
+        listener.close()
