@@ -79,6 +79,9 @@ def _parser() -> _Parser:
     )
     p.add_argument("--format", "-f", choices=["table", "csv", "tsv", "json"], default="table")
     p.add_argument("--list", action="store_true", help="list the questions")
+    p.add_argument(
+        "--sources", action="store_true", help="add each row's quote, language, document and offsets"
+    )
     p.add_argument("-h", "--help", action="store_true", help="show this help, or the question's header")
     endpoint(p)
     paths(p, data=False)
@@ -233,7 +236,7 @@ def _query(args, parser) -> int:
                 raise UsageError(f"question {query.name} needs --param {name}=... ({param.type})")
             continue
         values[name] = convert_value(param, text, resolver.resolve)
-    _print_results(run, query.bind(values), args.format)
+    _print_results(run, query.bind(values), args.format, sources=args.sources)
     return EXIT_OK
 
 
@@ -280,10 +283,11 @@ def _runner(args, layout):
     return embedded_runner(open_build(layout.out))
 
 
-def _print_results(run, text: str, fmt: str) -> None:
+def _print_results(run, text: str, fmt: str, sources: bool = False) -> None:
     from pyoxigraph import QueryBoolean, QueryTriples, RdfFormat
 
-    from kg.results import render
+    from kg.labels import add_sources, labels_for
+    from kg.results import ResultTable, render
     from kg.safety import check_query
 
     check_query(text)
@@ -298,8 +302,11 @@ def _print_results(run, text: str, fmt: str) -> None:
     elif isinstance(result, QueryTriples):
         sys.stdout.write(result.serialize(format=RdfFormat.TURTLE).decode("utf-8"))
     else:
-        out = render(result, fmt)
-        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+        table = ResultTable.read(result)
+        if sources:
+            add_sources(table, run)
+        labels = labels_for(table.iris(), run) if fmt == "table" else None
+        sys.stdout.write(render(table, fmt, labels))
 
 
 def _print_warnings(state) -> None:

@@ -29,7 +29,7 @@ from kg.iris import XSD_NS
 from kg.problems import UsageError
 from kg.values import date_literal
 
-_TYPES = {"entity", "string", "integer", "decimal", "date", "boolean"}
+_TYPES = {"entity", "property", "string", "integer", "decimal", "date", "boolean"}
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
@@ -44,6 +44,12 @@ class Param:
     example: str | None = None
     optional: bool = False
     doc: str = ""
+    var: str = ""
+
+    @property
+    def variable(self) -> str:
+        """The SPARQL variable the parameter binds (its name unless ``var=`` says otherwise)."""
+        return self.var or self.name
 
 
 @dataclass
@@ -67,7 +73,8 @@ class Query:
             return self.text
         names = list(self.params)
         cells = " ".join(str(values[n]) if values.get(n) is not None else "UNDEF" for n in names)
-        block = f" VALUES ({' '.join('?' + n for n in names)}) {{ ({cells}) }} "
+        variables = " ".join("?" + self.params[n].variable for n in names)
+        block = f" VALUES ({variables}) {{ ({cells}) }} "
         m = _WHERE.search(_strip_comments(self.text))
         if m is None:
             raise UsageError(f"{self.path}: a query with parameters needs a WHERE {{ ... }} group")
@@ -127,6 +134,7 @@ def _parse_param(spec: str, where: Path, line: int) -> Param:
         attrs.get("example"),
         "optional" in flags,
         attrs.get("doc", ""),
+        attrs.get("var", ""),
     )
 
 
@@ -144,7 +152,7 @@ def convert_value(param: Param, text: str, resolve_entity) -> object:
     Raises:
         UsageError: the text is not a value of that type, naming the parameter.
     """
-    if param.type == "entity":
+    if param.type in ("entity", "property"):
         return resolve_entity(text, param)
     if param.type == "string":
         return Literal(text)

@@ -5,6 +5,7 @@ another endpoint, ``LOAD`` from any URL, and ``FROM``/``FROM NAMED`` name graphs
 try to fetch; updates would change the store. All are refused before the query runs.
 
 >>> check_query("SELECT * WHERE { ?s ?p ?o }")
+>>> check_query("SELECT ?from WHERE { ?s ?p ?from }")
 >>> check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
 Traceback (most recent call last):
 ...
@@ -17,8 +18,9 @@ import re
 
 from kg.problems import UsageError
 
+# strings, IRIs, comments and variables (?from is a variable, not the keyword FROM)
 _STRINGS_AND_COMMENTS = re.compile(
-    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^>\s]*>|#[^\n]*'
+    r'"""(?:.|\n)*?"""|\'\'\'(?:.|\n)*?\'\'\'|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|<[^>\s]*>|#[^\n]*|[?$]\w+'
 )
 _FORBIDDEN = {
     "SERVICE": "would reach another endpoint",

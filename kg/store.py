@@ -49,16 +49,39 @@ class EntityResolver:
         self.run = run
         self._index: dict[str, dict[str, set[str]]] = {}
 
+    def _property_names(self) -> dict[str, set[str]]:
+        if "#property" not in self._index:
+            q = f"""
+                PREFIX owl: <http://www.w3.org/2002/07/owl#>
+                PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+                PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+                SELECT DISTINCT ?e ?name WHERE {{
+                  VALUES ?kind {{ owl:ObjectProperty owl:DatatypeProperty rdf:Property }}
+                  ?e a ?kind .
+                  FILTER(STRSTARTS(STR(?e), "{AIGEO_NS}"))
+                  {{ ?e rdfs:label ?name }} UNION {{ BIND(STRAFTER(STR(?e), "#") AS ?name) }}
+                }}"""
+            names: dict[str, set[str]] = {}
+            for row in self.run(q):
+                names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
+            self._index["#property"] = names
+        return self._index["#property"]
+
     def _names(self, cls: str | None) -> dict[str, set[str]]:
         key = cls or ""
         if key not in self._index:
             class_iri = AIGEO_NS + cls if cls else None
             pattern = f"?e a <{class_iri}> ." if class_iri else f'FILTER(STRSTARTS(STR(?e), "{ID}"))'
+            # documents answer to their id and title as well as to labels
             q = f"""
                 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+                PREFIX dcterms: <http://purl.org/dc/terms/>
                 PREFIX aigeo: <{AIGEO_NS}>
                 SELECT DISTINCT ?e ?name WHERE {{
-                  ?e skos:prefLabel|skos:altLabel|skos:notation|aigeo:iso2|aigeo:iso3 ?name .
+                  {{ ?e skos:prefLabel|skos:altLabel|skos:notation|aigeo:iso2|aigeo:iso3 ?name }}
+                  UNION {{ ?e dcterms:title ?name }}
+                  UNION
+                  {{ ?e a aigeo:Document . BIND(STRAFTER(STR(?e), "{ID}doc/") AS ?name) }}
                   {pattern}
                 }}"""
             names: dict[str, set[str]] = {}
@@ -75,7 +98,7 @@ class EntityResolver:
         """
         text = text.strip()
         iri = self._as_iri(text)
-        names = self._names(param.cls)
+        names = self._property_names() if param.type == "property" else self._names(param.cls)
         members = set().union(*names.values()) if names else set()
         if iri is not None:
             if iri in members:
@@ -84,7 +107,7 @@ class EntityResolver:
         hits = names.get(text.casefold(), set())
         if len(hits) == 1:
             return NamedNode(next(iter(hits)))
-        what = param.cls or "entity"
+        what = "property" if param.type == "property" else (param.cls or "entity")
         if len(hits) > 1:
             listed = ", ".join(sorted(h[len(str(ID)) :] for h in hits))
             raise UsageError(f"parameter {param.name}: {text!r} names more than one {what}: {listed}")
