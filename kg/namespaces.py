@@ -115,6 +115,7 @@ class AIGEO(DefinedNamespace):
     SocialPost: URIRef  # class: social media post
     Stated: URIRef  # individual: stated
     TechnicalReport: URIRef  # class: technical report
+    Technique: URIRef  # class: technique
     TextModality: URIRef  # individual: text
     TextScope: URIRef  # class: text scope
     ThinkTank: URIRef  # class: think tank
@@ -132,6 +133,7 @@ class AIGEO(DefinedNamespace):
     amends: URIRef  # object property: amends
     amount: URIRef  # datatype property: amount
     announcementDate: URIRef  # datatype property: announcement date
+    appStoreRank: URIRef  # datatype property: app store rank
     architecture: URIRef  # object property: architecture
     baseModel: URIRef  # object property: base model
     basis: URIRef  # object property: basis
@@ -148,6 +150,7 @@ class AIGEO(DefinedNamespace):
     complianceDate: URIRef  # datatype property: compliance date
     confidence: URIRef  # object property: confidence
     controlledAsPartOf: URIRef  # object property: controlled as part of
+    controlsChip: URIRef  # object property: controls chip
     controlsClassification: URIRef  # object property: controls classification
     cost: URIRef  # datatype property: cost
     criterionOf: URIRef  # object property: criterion of
@@ -195,6 +198,7 @@ class AIGEO(DefinedNamespace):
     licence: URIRef  # object property: licence
     licenceExceptionOf: URIRef  # object property: licence exception of
     locatedIn: URIRef  # object property: located in
+    marketValueChange: URIRef  # datatype property: market value change
     memoryBandwidthGBs: URIRef  # datatype property: memory bandwidth (GB/s)
     memoryGB: URIRef  # datatype property: memory (GB)
     metadataAssessment: URIRef  # object property: metadata assessment
@@ -231,9 +235,11 @@ class AIGEO(DefinedNamespace):
     rescissionAnnouncedDate: URIRef  # datatype property: rescission announced
     researcherAt: URIRef  # object property: researcher at
     residualTier: URIRef  # datatype property: residual tier
+    restrictsExportsTo: URIRef  # object property: restricts exports to
     sameMembersAs: URIRef  # object property: same members as
     sha256: URIRef  # datatype property: SHA-256
     sharePercent: URIRef  # datatype property: share (percent)
+    sharePriceChangePercent: URIRef  # datatype property: share price change (percent)
     staffCount: URIRef  # datatype property: staff count
     status: URIRef  # object property: status
     subject: URIRef  # object property: subject
@@ -253,6 +259,7 @@ class AIGEO(DefinedNamespace):
     unit: URIRef  # object property: unit
     usageCostRelativePercent: URIRef  # datatype property: usage cost relative to competitor (percent)
     usesChip: URIRef  # object property: uses chip
+    usesTechnique: URIRef  # object property: uses technique
     validFrom: URIRef  # datatype property: valid from
     validTo: URIRef  # datatype property: valid to
     valuation: URIRef  # datatype property: valuation
