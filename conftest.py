@@ -20,6 +20,12 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
+def pytest_addoption(parser):
+    parser.addoption(
+        "--regen-goldens", action="store_true", help="rewrite golden answers from the current ones"
+    )
+
+
 @pytest.fixture(scope="session")
 def copier():
     """The function that copies the project's inputs into a folder (for fixtures elsewhere)."""

@@ -63,7 +63,8 @@ class EntityResolver:
                 }}"""
             names: dict[str, set[str]] = {}
             for row in self.run(q):
-                names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
+                if row["name"] is not None:
+                    names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
             self._index["#property"] = names
         return self._index["#property"]
 

@@ -93,7 +93,9 @@ def test_query_formats_agree(in_built, capsys, fmt):
     elif fmt == "tsv":
         got = {line.split("\t")[1].strip('"') for line in out.splitlines()[1:]}
     elif fmt == "table":
-        got = {line.split()[1] for line in out.splitlines()[2:-1]}
+        lines = out.splitlines()
+        at = lines[0].index("iso2")
+        got = {line[at : at + 2] for line in lines[2:-1]}
         assert out.splitlines()[-1] == f"({len(expected)} rows)"
     else:
         got = expected

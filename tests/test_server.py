@@ -24,7 +24,33 @@ def server(built):
 def _bindings(capsys) -> list[tuple]:
     doc = json.loads(capsys.readouterr().out)
     names = doc["head"]["vars"]
-    return sorted(tuple(b.get(n, {}).get("value") for n in names) for b in doc["results"]["bindings"])
+    return sorted(tuple(b.get(n, {}).get("value") or "" for n in names) for b in doc["results"]["bindings"])
+
+
+def _question_args():
+    from pathlib import Path
+
+    from kg.queries import find_queries
+
+    for name, q in find_queries(Path(__file__).resolve().parent.parent / "queries" / "cq").items():
+        params = []
+        for p in q.params.values():
+            if p.default is None and p.example and not p.optional:
+                params += ["-p", f"{p.name}={p.example}"]
+        yield pytest.param(name, params, id=name)
+        examples = [["-p", f"{p.name}={p.example}"] for p in q.params.values() if p.optional and p.example]
+        if examples:
+            yield pytest.param(name, params + [a for e in examples for a in e], id=f"{name}-with-options")
+
+
+@pytest.mark.parametrize("name, params", _question_args())
+def test_every_question_agrees_embedded_and_over_http(in_built, server, capsys, name, params):
+    assert main(["query", name, *params, "-f", "json"]) == 0, capsys.readouterr().err
+    embedded = _bindings(capsys)
+    assert main(["query", name, *params, "-f", "json", "--endpoint", server.url]) == 0, (
+        capsys.readouterr().err
+    )
+    assert _bindings(capsys) == embedded
 
 
 @pytest.mark.parametrize("chip", ["H100", "H800"])
