@@ -45,8 +45,10 @@ class Endpoint:
                 response = client.query().response
             return response.read()
         except SPARQLWrapperException as exc:
+            lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+            detail = " ".join(lines[1:3])[:300] if len(lines) > 1 else ""
             raise UsageError(
-                f"{self.url}: the endpoint refused the query: {str(exc).splitlines()[0]}"
+                f"{self.url}: the endpoint refused the query: {lines[0] if lines else exc} {detail}".rstrip()
             ) from None
         except urllib.error.HTTPError as exc:
             raise UsageError(f"{self.url}: HTTP {exc.code} {exc.reason}") from None
