@@ -98,6 +98,17 @@ def _parser() -> _Parser:
     paths(p, data=False)
 
     p = sub.add_parser(
+        "locate",
+        help="print where a quote sits in its source (a built claim, or text in a document)",
+        description="Print file:line:column, the offsets and the passage around a quote: either the "
+        "quote of a built claim (CLAIM, such as inss-2025-02-deepseek-israel/national-supercomputer-chip), "
+        "or TEXT searched in the held text of --document.",
+    )
+    p.add_argument("target", metavar="CLAIM|TEXT")
+    p.add_argument("--document", metavar="DOC", help="search TEXT in this held document instead")
+    paths(p, data=False)
+
+    p = sub.add_parser(
         "serve",
         help="serve the built graph over SPARQL (Oxigraph server on 127.0.0.1)",
         description="Start an Oxigraph SPARQL server over the current build, bound to 127.0.0.1; "
@@ -255,6 +266,20 @@ def _sparql(args, _parser) -> int:
     return EXIT_OK
 
 
+def _locate(args, _parser) -> int:
+    from kg.layout import Layout
+    from kg.locate import locate_claim, locate_text
+
+    layout = Layout.find(None, args.out)
+    if args.document:
+        print("\n".join(locate_text(layout.root, args.document, args.target)))
+        return EXIT_OK
+    from kg.store import embedded_runner, open_build
+
+    print(locate_claim(layout.root, embedded_runner(open_build(layout.out)), args.target))
+    return EXIT_OK
+
+
 def _serve(args, _parser) -> int:
     from kg.layout import Layout
     from kg.output import current_build
@@ -332,4 +357,5 @@ _VERBS = {
     "query": _query,
     "sparql": _sparql,
     "serve": _serve,
+    "locate": _locate,
 }

@@ -92,6 +92,30 @@ def _breakages():
             id="value-wrong-type",
         ),
         pytest.param(INSS, "claimant: org/inss\n", "", "claim has no claimant", None, id="no-claimant"),
+        pytest.param(
+            INSS,
+            "document: inss-2025-02-deepseek-israel\n",
+            "",
+            "fact sheet lacks required field 'document'",
+            None,
+            id="no-source",
+        ),
+        pytest.param(
+            "data/facts/most-2025-01-28-deepseek-r1-brief.yaml",
+            "unit: currency/USD",
+            "unit: currency/USX",
+            "unknown entity 'currency/USX'; did you mean",
+            "unit: currency/USX",
+            id="unknown-currency",
+        ),
+        pytest.param(
+            "data/facts/most-2025-01-28-deepseek-r1-brief.yaml",
+            "unit: currency/USD",
+            "unit: org/nvidia",
+            "a claim's unit must be a unit or an ISO 4217 currency",
+            None,
+            id="unit-not-a-unit",
+        ),
     ]
 
 
@@ -117,6 +141,56 @@ def test_broken_input_fails_with_located_error_and_keeps_outputs(
     else:
         assert any(line.startswith(f"ERROR {file}:") for line in hits), hits
     assert _snapshot(project / "dist") == before
+
+
+def test_offsets_outside_the_text_are_reported(tmp_path):
+    """The provenance check reads offsets from the graph, so a claim written by other means is checked too."""
+    from pyoxigraph import Literal, NamedNode, Quad, Store
+
+    from kg.assembly import Assembly
+    from kg.checks.provenance import check_provenance
+    from kg.sources import Source
+
+    doc = "https://w3id.org/aigeo/id/doc/t"
+    claim = "https://w3id.org/aigeo/id/claim/t/c"
+    aigeo, oa = "https://w3id.org/aigeo/ontology#", "http://www.w3.org/ns/oa#"
+    integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+    g = NamedNode("https://w3id.org/aigeo/graph/doc/t")
+    triples = [
+        (claim, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", NamedNode(aigeo + "Claim")),
+        (claim, aigeo + "reportedIn", NamedNode(doc)),
+        (claim, aigeo + "evidence", NamedNode(claim + "#e")),
+        (claim + "#e", oa + "hasSource", NamedNode(doc)),
+        (claim + "#e", oa + "hasSelector", NamedNode(claim + "#q")),
+        (claim + "#e", oa + "hasSelector", NamedNode(claim + "#p")),
+        (
+            claim + "#q",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            NamedNode(oa + "TextQuoteSelector"),
+        ),
+        (claim + "#q", oa + "exact", Literal("chips")),
+        (
+            claim + "#p",
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+            NamedNode(oa + "TextPositionSelector"),
+        ),
+        (claim + "#p", oa + "start", Literal("40", datatype=integer)),
+        (claim + "#p", oa + "end", Literal("45", datatype=integer)),
+    ]
+    store = Store()
+    store.extend(Quad(NamedNode(s), NamedNode(p), o, g) for s, p, o in triples)
+    assembly = Assembly()
+    assembly.define(claim, "data/facts/t.yaml", 7)
+    import hashlib
+
+    text_file = tmp_path / "t.txt"
+    text_file.write_text("short text with chips", encoding="utf-8")
+    sha = hashlib.sha256(text_file.read_bytes()).hexdigest()
+    source = Source("t", doc, "short text with chips", text_file, "t.txt", "en", sha, "t.yaml", 0)
+    checked, problems = check_provenance(store, {"t": source}, assembly)
+    assert checked == 1
+    assert [(p.file, p.line) for p in problems] == [("data/facts/t.yaml", 7)]
+    assert "offsets 40..45 outside the text (length 21)" in problems[0].message
 
 
 def test_changed_source_text_fails_the_hash_check(project, capsys):

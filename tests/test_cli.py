@@ -142,3 +142,25 @@ def test_sparql_refuses_service(in_built, capsys, tmp_path):
 def test_query_without_build_is_usage_error(project, capsys):
     assert main(["query", TIER2]) == 2
     assert "no build" in capsys.readouterr().err
+
+
+def test_locate_a_built_claim(in_built, capsys):
+    assert main(["locate", "inss-2025-02-deepseek-israel/national-supercomputer-chip"]) == 0
+    first, passage = capsys.readouterr().out.splitlines()
+    assert (
+        first.startswith("data/sources/inss-2025-02-deepseek-israel.txt:") and "offsets 14547..14578" in first
+    )
+    assert "«כ-1500 מעבדיH100 \u00a0במחשב הישראלי»" in passage
+
+
+def test_locate_text_in_a_document(in_built, capsys):
+    assert main(["locate", "--document", "most-2025-01-28-deepseek-r1-brief", "55 ימים"]) == 0
+    out = capsys.readouterr().out
+    text = (in_built / "data/sources/most-2025-01-28-deepseek-r1-brief.txt").read_text(encoding="utf-8")
+    start = text.index("55 ימים")
+    assert f"offsets {start}..{start + len('55 ימים')}" in out
+
+
+def test_locate_text_not_in_the_document_names_the_nearest_passage(in_built, capsys):
+    assert main(["locate", "--document", "most-2025-01-28-deepseek-r1-brief", "57 ימים"]) == 2
+    assert "nearest passage" in capsys.readouterr().err
