@@ -327,7 +327,7 @@ def investments(
 
     Args:
         investor: entity (optional). Example: 'Microsoft'.
-        recipient: entity (optional). Example: 'Stargate'.
+        recipient: entity (optional). Example: 'Moonshot'.
 
     Returns:
         InvestmentsRow rows: investment, investor, recipient, amount, upper, qualifier, currency,
@@ -558,7 +558,8 @@ class TrainingRunsRow(NamedTuple):
     chip_count: int | None  # integer
     gpu_hours: Decimal | None  # decimal
     days: Decimal | None  # decimal
-    cost: Decimal | None  # decimal
+    cost_usd: Decimal | None  # decimal: the cost when stated in US dollars
+    cost: Decimal | None  # decimal: as stated
     cost_qualifier: str | None  # IRI
     currency: str | None  # IRI
     claimant: str | None  # IRI
@@ -577,8 +578,8 @@ def training_runs(
         model: entity (optional). Example: 'DeepSeek-V3'.
 
     Returns:
-        TrainingRunsRow rows: model, chip, chip_count, gpu_hours, days, cost, cost_qualifier,
-        currency, claimant, source.
+        TrainingRunsRow rows: model, chip, chip_count, gpu_hours, days, cost_usd, cost,
+        cost_qualifier, currency, claimant, source.
 
     Example:
         >>> rows = training_runs(store=store)
