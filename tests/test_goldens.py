@@ -11,12 +11,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from kg.cli import main
+from kg.yamlfile import load_text
 
 GOLDENS = Path(__file__).resolve().parent.parent / "queries" / "cq" / "goldens"
-CASES = yaml.safe_load((GOLDENS / "cases.yaml").read_text(encoding="utf-8"))
+# The project's loader: a duplicate question key is an error, not a silently dropped case.
+CASES = load_text((GOLDENS / "cases.yaml").read_text(encoding="utf-8"), "cases.yaml")
 
 
 def _cases():
