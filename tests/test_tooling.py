@@ -70,3 +70,14 @@ def test_readme_error_example_is_what_the_build_prints(project, capsys):
     )
     assert main(["build", "-q"]) == 1
     assert capsys.readouterr().err.splitlines() == shown
+
+
+def test_readme_python_example_runs(in_built):
+    """The README's Python example, run in a built project."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    code = re.search(r"```python\n(.*?)```", text, re.DOTALL).group(1)
+    namespace: dict = {}
+    exec(code, namespace)
+    rows = namespace["rows"]
+    assert rows and {r.model for r in rows} == {"https://w3id.org/aigeo/id/model/deepseek-v3"}
+    assert 5576000 in {r.cost_usd for r in rows}
