@@ -327,7 +327,7 @@ def investments(
 
     Args:
         investor: entity (optional). Example: 'Microsoft'.
-        recipient: entity (optional). Example: 'Moonshot'.
+        recipient: entity (optional). Example: 'Moonshot AI'.
 
     Returns:
         InvestmentsRow rows: investment, investor, recipient, amount, upper, qualifier, currency,
