@@ -121,6 +121,11 @@ def _parse_param(spec: str, where: Path, line: int) -> Param:
             attrs[k] = v
         else:
             flags.add(word)
+    unknown = flags - {"optional"}
+    if unknown:
+        raise UsageError(
+            f"{where}:{line} param {words[0]}: unknown word(s) {sorted(unknown)} (quote values with spaces)"
+        )
     ptype = attrs.get("type")
     if ptype not in _TYPES:
         raise UsageError(
