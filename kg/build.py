@@ -28,6 +28,7 @@ from kg.iris import ID, graph_iri
 from kg.layout import Layout
 from kg.namespaces import AIGEO
 from kg.problems import DataError, Problem
+from kg.sheets import project_path
 
 ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
 INFERRED_GRAPH = NamedNode(graph_iri("inferred"))
@@ -110,7 +111,7 @@ def _parse(state: BuildState):
     problems: list[Problem] = []
     for path in sorted(layout.ontology.glob("*.ttl")):
         try:
-            read_turtle(path, _rel(path, layout.root), ONTOLOGY_GRAPH, assembly)
+            read_turtle(path, project_path(path, layout.root), ONTOLOGY_GRAPH, assembly)
         except DataError as exc:
             problems.extend(exc.problems)
     _fail(problems, "parse")
@@ -162,7 +163,7 @@ def _shacl(state: BuildState):
     problems: list[Problem] = []
     for path in sorted(layout.shapes.glob("*.ttl")):
         try:
-            read_turtle(path, _rel(path, layout.root), ONTOLOGY_GRAPH, shapes_assembly)
+            read_turtle(path, project_path(path, layout.root), ONTOLOGY_GRAPH, shapes_assembly)
         except DataError as exc:
             problems.extend(exc.problems)
     _fail(problems, "shacl")
@@ -255,13 +256,6 @@ def _write_nquads(path: Path, quads) -> None:
 def _fail(problems: list[Problem], stage: str) -> None:
     if problems:
         raise DataError(problems, stage)
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
 
 
 class _Timer:

@@ -30,12 +30,12 @@ from pyoxigraph import Literal, NamedNode
 from kg.assembly import Assembly
 from kg.iris import ID, entity_iri
 from kg.namespaces import AIGEO, OA, XSD
-from kg.problems import DataError, Problem
-from kg.sheets import check_fields, check_key
-from kg.sources import Source, _rel
+from kg.problems import Problem
+from kg.sheets import check_fields, check_key, read_sheets
+from kg.sources import Source
 from kg.values import date_literal, typed_literal
 from kg.vocabulary import Vocabulary
-from kg.yamlfile import Located, load_file
+from kg.yamlfile import Located
 
 _SHEET_REQUIRED = {"document", "claims"}
 _SHEET_ALLOWED = {"claimant", "confidence", "note"}
@@ -92,13 +92,7 @@ def load_fact_sheets(
 ) -> int:
     """Read every fact sheet in ``folder`` into ``assembly``; return the number of claims."""
     count = 0
-    for path in sorted(folder.glob("*.yaml")):
-        display = _rel(path, root)
-        try:
-            sheet = load_file(path, display)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
+    for display, sheet in read_sheets(folder, root, problems):
         if not check_fields(sheet, _SHEET_REQUIRED, _SHEET_ALLOWED, "fact sheet", problems, display, 1):
             continue
         source = sources.get(sheet["document"])

@@ -28,11 +28,10 @@ from pyoxigraph import Literal, NamedNode
 from kg.assembly import Assembly
 from kg.iris import entity_iri, graph_iri
 from kg.namespaces import AIGEO, SKOS
-from kg.problems import DataError, Problem
-from kg.sheets import check_fields, check_key
-from kg.sources import _rel
+from kg.problems import Problem
+from kg.sheets import check_fields, check_key, read_sheets
 from kg.vocabulary import Vocabulary
-from kg.yamlfile import Located, load_file
+from kg.yamlfile import Located
 
 ENTITIES_GRAPH = NamedNode(graph_iri("entities"))
 _LANGS = {"en", "he", "ar", "zh"}
@@ -44,16 +43,7 @@ def load_entities(
     """Read every entity sheet in ``folder`` into ``assembly``; return the number of entities."""
     count = 0
     aliases: list[tuple[Located, str]] = []
-    for path in sorted(folder.glob("*.yaml")):
-        display = _rel(path, root)
-        try:
-            records = load_file(path, display)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        if not isinstance(records, list):
-            problems.append(Problem(display, 1, "an entity sheet is a list of entity records"))
-            continue
+    for display, records in read_sheets(folder, root, problems, as_list="an entity sheet"):
         for record in records:
             if isinstance(record, Located) and "aliases" in record:
                 aliases.append((record, display))

@@ -6,9 +6,39 @@ reports every mistake in a sheet at once.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 from kg.iris import KEY_PATTERN
-from kg.problems import Problem
-from kg.yamlfile import Located
+from kg.problems import DataError, Problem
+from kg.yamlfile import Located, load_file
+
+
+def project_path(path: Path, root: Path) -> str:
+    """``path`` relative to the project root, as error lines show it."""
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_sheets(folder: Path, root: Path, problems: list[Problem], as_list: str | None = None) -> Iterator:
+    """Parse every ``*.yaml`` in ``folder``; yield ``(display path, content)``.
+
+    A file that does not parse adds its problems and is skipped. With ``as_list``, the content must
+    be a list (``as_list`` names what the file is, for the error).
+    """
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        display = project_path(path, root)
+        try:
+            content = load_file(path, display)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            continue
+        if as_list and not isinstance(content, list):
+            problems.append(Problem(display, 1, f"{as_list} is a list of records"))
+            continue
+        yield display, content
 
 
 def check_fields(

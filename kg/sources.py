@@ -17,8 +17,8 @@ from pyoxigraph import Literal, NamedNode
 from kg.assembly import Assembly
 from kg.iris import ID, KEY_PATTERN, entity_iri, graph_iri
 from kg.namespaces import AIGEO, DCTERMS, SCHEMA, XSD
-from kg.problems import DataError, Problem
-from kg.sheets import check_fields, check_key
+from kg.problems import Problem
+from kg.sheets import check_fields, check_key, project_path, read_sheets
 from kg.values import date_literal
 from kg.yamlfile import Located, load_file
 
@@ -77,7 +77,7 @@ def load_sources(
     """Read every source record in ``folder`` and add its metadata to ``assembly``."""
     sources: dict[str, Source] = {}
     for path in sorted(folder.glob("*.yaml")):
-        display = _rel(path, root)
+        display = project_path(path, root)
         try:
             record = load_file(path, display)
         except Exception as exc:  # DataError from the YAML reader
@@ -107,7 +107,7 @@ def _load_one(record, path, display, root, assembly, problems, document_classes)
         )
         return None
     text_path = path.parent / str(record["text"])
-    text_display = _rel(text_path, root)
+    text_display = project_path(text_path, root)
     try:
         text = text_path.read_bytes().decode("utf-8")
     except FileNotFoundError:
@@ -173,16 +173,7 @@ def load_cited_documents(
     reported in them, but a claim can say that an article cites them.
     """
     count = 0
-    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-        display = _rel(path, root)
-        try:
-            records = load_file(path, display)
-        except DataError as exc:
-            problems.extend(exc.problems)
-            continue
-        if not isinstance(records, list):
-            problems.append(Problem(display, 1, "a document list is a list of document records"))
-            continue
+    for display, records in read_sheets(folder, root, problems, as_list="a document list"):
         for record in records:
             line = getattr(record, "line", 1)
             if not check_fields(
@@ -282,10 +273,3 @@ def _field(record: Located, name: str, source: Source, assembly, problems, displ
             assembly.add(s, prop, Literal(str(value), datatype=NamedNode(XSD.anyURI)), g)
         else:
             assembly.add(s, prop, Literal(str(value), language=source.language), g)
-
-
-def _rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
