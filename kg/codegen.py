@@ -344,7 +344,7 @@ def helpers_source(root: Path) -> str:
             "",
             "    Example:",
             f"        >>> rows = {ident}({_example_args(q)})",
-            f"        >>> all(isinstance(r, {row}) for r in rows)",
+            f"        >>> len(rows) > 0 and all(isinstance(r, {row}) for r in rows)",
             "        True",
         ]
         lines += ['    """']

@@ -66,7 +66,7 @@ def chip_access_by_country(
 
     Example:
         >>> rows = chip_access_by_country(store=store)
-        >>> all(isinstance(r, ChipAccessByCountryRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, ChipAccessByCountryRow) for r in rows)
         True
     """
     rows = ask("chip-access-by-country", {"chip": chip, "country": country}, store=store, endpoint=endpoint)
@@ -103,7 +103,7 @@ def chip_export_status(
 
     Example:
         >>> rows = chip_export_status(store=store)
-        >>> all(isinstance(r, ChipExportStatusRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, ChipExportStatusRow) for r in rows)
         True
     """
     rows = ask("chip-export-status", {"rule": rule, "chip": chip}, store=store, endpoint=endpoint)
@@ -137,7 +137,7 @@ def citations(
 
     Example:
         >>> rows = citations(store=store)
-        >>> all(isinstance(r, CitationsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, CitationsRow) for r in rows)
         True
     """
     rows = ask("citations", {"document": document}, store=store, endpoint=endpoint)
@@ -182,7 +182,7 @@ def claims_about(
 
     Example:
         >>> rows = claims_about(entity="DeepSeek-V3", store=store)
-        >>> all(isinstance(r, ClaimsAboutRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, ClaimsAboutRow) for r in rows)
         True
     """
     rows = ask("claims-about", {"entity": entity, "property": property}, store=store, endpoint=endpoint)
@@ -217,7 +217,7 @@ def country_tier(
 
     Example:
         >>> rows = country_tier(country="Israel", store=store)
-        >>> all(isinstance(r, CountryTierRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, CountryTierRow) for r in rows)
         True
     """
     rows = ask("country-tier", {"country": country, "as_of": as_of}, store=store, endpoint=endpoint)
@@ -257,7 +257,7 @@ def disputed_figures(
 
     Example:
         >>> rows = disputed_figures(store=store)
-        >>> all(isinstance(r, DisputedFiguresRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, DisputedFiguresRow) for r in rows)
         True
     """
     rows = ask("disputed-figures", {"entity": entity}, store=store, endpoint=endpoint)
@@ -292,7 +292,7 @@ def document_claims(
 
     Example:
         >>> rows = document_claims(document="inss-2025-02-deepseek-israel", store=store)
-        >>> all(isinstance(r, DocumentClaimsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, DocumentClaimsRow) for r in rows)
         True
     """
     rows = ask("document-claims", {"document": document}, store=store, endpoint=endpoint)
@@ -335,7 +335,7 @@ def investments(
 
     Example:
         >>> rows = investments(store=store)
-        >>> all(isinstance(r, InvestmentsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, InvestmentsRow) for r in rows)
         True
     """
     rows = ask("investments", {"investor": investor, "recipient": recipient}, store=store, endpoint=endpoint)
@@ -366,7 +366,7 @@ def models_trained_on_export_compliant_chips(
 
     Example:
         >>> rows = models_trained_on_export_compliant_chips(store=store)
-        >>> all(isinstance(r, ModelsTrainedOnExportCompliantChipsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, ModelsTrainedOnExportCompliantChipsRow) for r in rows)
         True
     """
     rows = ask("models-trained-on-export-compliant-chips", {}, store=store, endpoint=endpoint)
@@ -396,7 +396,7 @@ def open_questions(
 
     Example:
         >>> rows = open_questions(store=store)
-        >>> all(isinstance(r, OpenQuestionsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, OpenQuestionsRow) for r in rows)
         True
     """
     rows = ask("open-questions", {}, store=store, endpoint=endpoint)
@@ -433,7 +433,7 @@ def ownership_and_funding(
 
     Example:
         >>> rows = ownership_and_funding(store=store)
-        >>> all(isinstance(r, OwnershipAndFundingRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, OwnershipAndFundingRow) for r in rows)
         True
     """
     rows = ask("ownership-and-funding", {"organisation": organisation}, store=store, endpoint=endpoint)
@@ -472,7 +472,7 @@ def tier_members(
 
     Example:
         >>> rows = tier_members(store=store)
-        >>> all(isinstance(r, TierMembersRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, TierMembersRow) for r in rows)
         True
     """
     rows = ask("tier-members", {"tier": tier, "rule": rule, "as_of": as_of}, store=store, endpoint=endpoint)
@@ -504,7 +504,7 @@ def tier2_countries_without_chip_access(
 
     Example:
         >>> rows = tier2_countries_without_chip_access(store=store)
-        >>> all(isinstance(r, Tier2CountriesWithoutChipAccessRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, Tier2CountriesWithoutChipAccessRow) for r in rows)
         True
     """
     rows = ask("tier2-countries-without-chip-access", {"chip": chip}, store=store, endpoint=endpoint)
@@ -543,7 +543,7 @@ def timeline(
 
     Example:
         >>> rows = timeline(store=store)
-        >>> all(isinstance(r, TimelineRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, TimelineRow) for r in rows)
         True
     """
     rows = ask("timeline", {"from": from_, "to": to, "entity": entity}, store=store, endpoint=endpoint)
@@ -583,7 +583,7 @@ def training_runs(
 
     Example:
         >>> rows = training_runs(store=store)
-        >>> all(isinstance(r, TrainingRunsRow) for r in rows)
+        >>> len(rows) > 0 and all(isinstance(r, TrainingRunsRow) for r in rows)
         True
     """
     rows = ask("training-runs", {"model": model}, store=store, endpoint=endpoint)
