@@ -32,3 +32,28 @@ def in_built(built, monkeypatch) -> Path:
     """The built project as the current directory."""
     monkeypatch.chdir(built)
     return built
+
+
+@pytest.fixture(scope="session")
+def kg_export(built, tmp_path_factory):
+    """Run ``kg export ...`` in-process on the session build; return (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from kg.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["export", *argv, "--out", str(built / "dist")])
+        return code, out.getvalue(), err.getvalue()
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def built_store(built):
+    """The embedded store of the session build, for counting independently of the exports."""
+    from kg.store import open_build
+
+    return open_build(built / "dist")
