@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the data does not conform (problems listed one per line
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,15 @@ def _parser() -> _Parser:
         )
         p.add_argument("--timeout", type=float, default=30.0, metavar="S", help="endpoint timeout in seconds")
 
+    def engine(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--engine",
+            choices=["auto", "fast", "reference"],
+            default="auto",
+            help="SHACL and OWL RL by SPARQL and rules on pyoxigraph (fast), by pyshacl and owlrl "
+            "(reference), or by graph size (auto, the default; see docs/decisions)",
+        )
+
     def paths(p: argparse.ArgumentParser, data: bool = True) -> None:
         if data:
             p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
@@ -47,6 +57,7 @@ def _parser() -> _Parser:
     )
     paths(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    engine(p)
 
     p = sub.add_parser(
         "validate",
@@ -54,6 +65,7 @@ def _parser() -> _Parser:
         description="Run the build's stages up to and including the quality checks; write nothing.",
     )
     p.add_argument("--data", metavar="DIR", help="curated data folder (default: the project's data/)")
+    engine(p)
 
     p = sub.add_parser(
         "generate",
@@ -117,7 +129,65 @@ def _parser() -> _Parser:
     p.add_argument("--port", type=int, default=7878, help="TCP port (default 7878)")
     p.add_argument("--writable", action="store_true", help="accept SPARQL updates (off by default)")
     paths(p, data=False)
+
+    _export_parser(sub, paths)
     return parser
+
+
+def _export_parser(sub, paths) -> None:
+    export = sub.add_parser(
+        "export",
+        help="write the graph for other tools: GEXF (Gephi), RDF, CSV",
+        description="Write the current build for other tools. Every format writes to a temporary "
+        "name and renames it into place, and takes the same slice options.",
+    )
+    formats = export.add_subparsers(dest="format_verb", metavar="FORMAT", parser_class=_Parser)
+
+    def common(p: argparse.ArgumentParser, target: str) -> None:
+        p.add_argument("-o", "--output", required=True, metavar=target, help=f"the {target.lower()} to write")
+        p.add_argument(
+            "--kinds",
+            metavar="K,...",
+            help="only entities of these kinds (organisation, chip, model, country, document, ...; "
+            "a class name such as ThinkTank; or 'all'); default: all but currency and unit",
+        )
+        p.add_argument(
+            "--as-of",
+            metavar="DATE",
+            help="only claims that stood on DATE (YYYY-MM-DD): reported by then and valid then",
+        )
+        p.add_argument("--around", metavar="ENTITY", help="only the entities near ENTITY (name, key or IRI)")
+        p.add_argument(
+            "--depth", type=int, default=1, metavar="N", help="steps from --around ENTITY (default 1)"
+        )
+        paths(p, data=False)
+
+    p = formats.add_parser(
+        "gexf",
+        help="the entity graph as GEXF 1.3 (Gephi, Gephi Lite, sigma.js)",
+        description="Write the entity graph as GEXF 1.3: entities as nodes with typed attributes, "
+        "colour by kind and size by claim count; relations from claims as edges weighted by their "
+        "claims, dated where the claims are; degree, betweenness and communities as node attributes.",
+    )
+    common(p, "FILE")
+    p = formats.add_parser(
+        "rdf",
+        help="the graph as Turtle, N-Triples, N-Quads, TriG or JSON-LD",
+        description="Write the asserted graphs, the inferred one, or both, in an RDF syntax; "
+        "JSON-LD is compacted with the project's context (kg/export/context.jsonld).",
+    )
+    common(p, "FILE")
+    p.add_argument(
+        "--format", "-f", choices=["turtle", "ntriples", "nquads", "trig", "jsonld"], default="turtle"
+    )
+    p.add_argument("--graph", choices=["asserted", "inferred", "both"], default="asserted")
+    p = formats.add_parser(
+        "csv",
+        help="one CSV table per entity kind and claims.csv (quotes and sources)",
+        description="Write a folder of CSV files (UTF-8 with BOM, header row): one per entity kind "
+        "and claims.csv with each claim's quote, document and claimant.",
+    )
+    common(p, "DIR")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -147,7 +217,7 @@ def _build(args, _parser) -> int:
 
     layout = Layout.find(args.data, args.out)
     progress = _progress if sys.stderr.isatty() and not args.quiet else None
-    state = build(layout, write=True, progress=progress)
+    state = build(layout, write=True, progress=progress, engine=args.engine)
     _print_warnings(state)
     if not args.quiet:
         r = state.report
@@ -165,7 +235,7 @@ def _validate(args, _parser) -> int:
     from kg.build import build
     from kg.layout import Layout
 
-    state = build(Layout.find(args.data), write=False)
+    state = build(Layout.find(args.data), write=False, engine=args.engine)
     _print_warnings(state)
     checks = state.report["checks"]
     print(
@@ -258,9 +328,16 @@ def _sparql(args, _parser) -> int:
         text = sys.stdin.read()
     else:
         try:
-            text = Path(args.file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read {args.file}: {getattr(exc, 'strerror', None) or exc}") from None
+            data = Path(args.file).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise UsageError(
+                f"cannot read {args.file}: not valid UTF-8 at byte {exc.start} (line {line})"
+            ) from None
     run = _runner(args, Layout.find(None, args.out))
     _print_results(run, text, args.format)
     return EXIT_OK
@@ -295,6 +372,44 @@ def _serve(args, _parser) -> int:
     return EXIT_OK
 
 
+def _export(args, parser) -> int:
+    import datetime as dt
+    import time
+
+    from kg.layout import Layout
+
+    if args.format_verb is None:
+        raise UsageError("kg export: a FORMAT is required (gexf, rdf or csv); see 'kg export --help'")
+    as_of = None
+    if args.as_of:
+        try:
+            as_of = dt.date.fromisoformat(args.as_of)
+        except ValueError:
+            raise UsageError(f"--as-of {args.as_of!r}: expected a date such as 2025-01-31") from None
+    started = time.perf_counter()
+    from kg.export.records import read_build
+    from kg.export.selection import Slice, select
+
+    build = read_build(Layout.find(None, args.out).out)
+    selection = select(build, Slice(args.kinds, as_of, args.around, args.depth))
+    target = Path(args.output)
+    if args.format_verb == "gexf":
+        from kg.export.gexf import write_gexf
+
+        summary = write_gexf(selection, target)
+    elif args.format_verb == "rdf":
+        from kg.export.rdf import write_rdf
+
+        summary = write_rdf(selection, target, args.format, args.graph)
+    else:
+        from kg.export.tables import write_tables
+
+        summary = write_tables(selection, target)
+    note = f"; {selection.undated_left_out} claims of undated documents left out" if as_of else ""
+    print(f"wrote {_display(target)}: {summary}{note} ({time.perf_counter() - started:.2f}s)")
+    return EXIT_OK
+
+
 def _runner(args, layout):
     """A function running query text on the embedded build or on ``--endpoint``."""
     if args.endpoint:
@@ -319,7 +434,7 @@ def _print_results(run, text: str, fmt: str, sources: bool = False) -> None:
     try:
         result = run(text)
     except SyntaxError as exc:
-        raise UsageError(f"SPARQL syntax error at line {exc.lineno}: {exc.msg}") from None
+        raise UsageError(f"SPARQL syntax error {_syntax_place(exc)}") from None
     except (OSError, RuntimeError, ValueError) as exc:
         raise UsageError(f"query failed: {exc}") from None
     if isinstance(result, QueryBoolean):
@@ -332,6 +447,15 @@ def _print_results(run, text: str, fmt: str, sources: bool = False) -> None:
             add_sources(table, run)
         labels = labels_for(table.iris(), run) if fmt == "table" else None
         sys.stdout.write(render(table, fmt, labels))
+
+
+def _syntax_place(exc: SyntaxError) -> str:
+    """``at line L, column C: message`` from pyoxigraph's ``error at L:C: message``."""
+    msg = exc.msg or str(exc)
+    m = re.match(r"error at (\d+):(\d+): ", msg)
+    if m:
+        return f"at line {m.group(1)}, column {m.group(2)}: {msg[m.end() :]}"
+    return f"at line {exc.lineno}: {msg}" if exc.lineno else f": {msg}"
 
 
 def _print_warnings(state) -> None:
@@ -358,4 +482,5 @@ _VERBS = {
     "sparql": _sparql,
     "serve": _serve,
     "locate": _locate,
+    "export": _export,
 }

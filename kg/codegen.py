@@ -378,9 +378,12 @@ def _camel(name: str) -> str:
 
 def generated_files(root: Path) -> dict[Path, str]:
     """Each generated file's path and the text it should have now."""
+    from kg.export.context import jsonld_context
+
     terms = read_terms(root / "ontology")
     return {
         root / "kg" / "namespaces.py": namespaces_source(terms),
         root / "kg" / "helpers.py": helpers_source(root),
         root / "docs" / "ontology.md": ontology_markdown(terms),
+        root / "kg" / "export" / "context.jsonld": jsonld_context(terms),
     }

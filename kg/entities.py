@@ -20,6 +20,7 @@ Facts about an entity are claims, in the fact sheets; an entity sheet only says 
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 
@@ -114,12 +115,14 @@ def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) 
         return False
     cls = vocab.classes.get(str(record["type"]))
     if cls is None:
+        # known all the same, so that records referring to it do not each add "unknown entity"
+        assembly.entities.add(iri)
+        assembly.define(iri, display, record.line)
         problems.append(
             Problem(
                 display,
                 record.line_of("type"),
-                f"unknown class {record['type']!r}; "
-                f"the ontology declares: {', '.join(sorted(vocab.classes))}",
+                f"unknown class {record['type']!r}; {_suggest(str(record['type']), vocab.classes)}",
             )
         )
         return False
@@ -130,7 +133,11 @@ def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) 
     _labels(record, "label", SKOS.prefLabel, iri, display, assembly, problems, single=True)
     if "alt" in record:
         _labels(record, "alt", SKOS.altLabel, iri, display, assembly, problems, single=False)
-    for notation in record.get("notation", []) or []:
+    notations = record.get("notation") or []
+    if not isinstance(notations, list) or not all(isinstance(n, str | int) for n in notations):
+        problems.append(Problem(display, record.line_of("notation"), "notation takes a list of identifiers"))
+        notations = []
+    for notation in notations:
         assembly.add(iri, SKOS.notation, Literal(str(notation)), g)
     _wikidata(record, iri, display, assembly, problems)
     if "note" in record:
@@ -177,5 +184,15 @@ def _labels(record: Located, field: str, prop, iri, display, assembly, problems,
         if single and not isinstance(text, str):
             problems.append(Problem(display, labels.line_of(lang), f"{field} takes one text per language"))
             continue
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            problems.append(Problem(display, labels.line_of(lang), f"{field} takes text or a list of texts"))
+            continue
         for t in texts:
-            assembly.add(iri, prop, Literal(str(t), language=lang), ENTITIES_GRAPH)
+            assembly.add(iri, prop, Literal(t, language=lang), ENTITIES_GRAPH)
+
+
+def _suggest(name: str, known) -> str:
+    near = difflib.get_close_matches(name, sorted(known), n=3)
+    return (
+        f"did you mean {', '.join(near)}?" if near else f"the ontology declares: {', '.join(sorted(known))}"
+    )

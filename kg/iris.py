@@ -39,6 +39,7 @@ PREFIXES: dict[str, str] = {
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "xsd": XSD_NS,
     "sh": "http://www.w3.org/ns/shacl#",
+    "shape": "https://w3id.org/aigeo/shapes#",
 }
 
 

@@ -37,7 +37,7 @@ class Layout:
         """Locate the project; ``data`` and ``out`` override its data folder and output folder."""
         root = _project_root()
         data_dir = Path(data).resolve() if data else root / "data"
-        out_dir = Path(out).resolve() if out else root / "dist"
+        out_dir = Path(out).absolute() if out else root / "dist"
         if not data_dir.is_dir():
             raise UsageError(f"data folder {data_dir} does not exist")
         return cls(root=root, data=data_dir, out=out_dir)

@@ -18,9 +18,11 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+from kg.faultpoints import pause_point
 from kg.problems import UsageError
 
 COMPLETE_MARKER = ".complete"
+_STAMP = "%Y%m%dT%H%M%S%fZ"
 
 
 def builds_dir(out: Path) -> Path:
@@ -37,27 +39,28 @@ def new_build_folder(out: Path) -> Iterator[Path]:
     Raises:
         UsageError: ``out`` exists and is not a link made by a build, or cannot be written.
     """
-    if out.exists() and not out.is_symlink():
-        raise UsageError(f"{out} exists and is not a build link; move it away and build again")
+    check_output_link(out)
     root = builds_dir(out)
     try:
         root.mkdir(parents=True, exist_ok=True)
         lock = open(root / ".lock", "a+b")  # noqa: SIM115 - held for the whole swap
     except OSError as exc:
         raise UsageError(f"cannot write build output next to {out}: {exc.strerror}") from None
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = dt.datetime.now(dt.UTC).strftime(_STAMP)
     folder = root / f"{stamp}-{os.getpid()}"
     try:
         # The lock covers writing too: a folder being written can then never be pruned.
         fcntl.flock(lock, fcntl.LOCK_EX)
         folder.mkdir()
         yield folder
+        pause_point("write:files")
         (folder / COMPLETE_MARKER).touch()
         link = root / f".link-{os.getpid()}"
         with contextlib.suppress(FileNotFoundError):
             link.unlink()
         link.symlink_to(os.path.relpath(folder, out.parent))
         os.replace(link, out)
+        pause_point("write:linked")
         _prune(root, keep=folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
@@ -66,10 +69,25 @@ def new_build_folder(out: Path) -> Iterator[Path]:
         lock.close()
 
 
+def check_output_link(out: Path) -> None:
+    """Refuse an output path that is a real folder or file: a build never deletes a user's data.
+
+    Raises:
+        UsageError: ``out`` exists and is not a symbolic link.
+    """
+    if out.exists() and not out.is_symlink():
+        raise UsageError(f"{out} exists and is not a build link; move it away and build again")
+
+
 def _prune(root: Path, keep: Path) -> None:
-    """Remove every other build folder; called with the lock held, so none is being written."""
+    """Remove every other build folder, and links a killed build left before its swap; called
+    with the lock held, so none is being written."""
     for child in root.iterdir():
-        if child.is_dir() and child != keep:
+        if child == keep or child.name == ".lock":
+            continue
+        if child.is_symlink():
+            child.unlink(missing_ok=True)
+        elif child.is_dir():
             shutil.rmtree(child, ignore_errors=True)
 
 
@@ -79,3 +97,16 @@ def current_build(out: Path) -> Path | None:
         return None
     target = out.resolve()
     return target if (target / COMPLETE_MARKER).exists() else None
+
+
+def built_at(folder: Path) -> dt.datetime | None:
+    """When the build in ``folder`` was started (UTC), read from the folder's name.
+
+    >>> built_at(Path(".dist-builds/20261123T113107423400Z-14016"))
+    datetime.datetime(2026, 11, 23, 11, 31, 7, 423400, tzinfo=datetime.timezone.utc)
+    """
+    stamp = folder.name.split("-", 1)[0]
+    try:
+        return dt.datetime.strptime(stamp, _STAMP).replace(tzinfo=dt.UTC)
+    except ValueError:
+        return None

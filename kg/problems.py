@@ -11,7 +11,7 @@ The text layout is fixed, one line per problem, so that editors and CI can jump 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 EXIT_OK = 0
 EXIT_NONCONFORMING = 1
@@ -59,7 +59,7 @@ class DataError(KgError):
     exit_code = EXIT_NONCONFORMING
 
     def __init__(self, problems: list[Problem], stage: str):
-        self.problems = sorted(set(problems))
+        self.problems = _merge_same_place(problems)
         self.stage = stage
         super().__init__(f"{len(self.problems)} problem(s) in stage {stage}")
 
@@ -69,3 +69,29 @@ class DataError(KgError):
         n = len(self.problems)
         out.append(f"{n} error{'s' if n != 1 else ''} in stage '{self.stage}'; nothing was written")
         return out
+
+
+def _merge_same_place(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and cause: a record that makes several nodes (a claim with
+    ``subjects: [...]``) and fails the same way for each is one line naming the others.
+
+    >>> a = Problem("f.yaml", 6, "bad value", focus="id:claim/d/x-ae")
+    >>> b = Problem("f.yaml", 6, "bad value", focus="id:claim/d/x-ch")
+    >>> [p.format() for p in _merge_same_place([b, a])]
+    ['ERROR f.yaml:6 id:claim/d/x-ae bad value (and 1 more node from this line: id:claim/d/x-ch)']
+    """
+    groups: dict[tuple, list[Problem]] = {}
+    for p in sorted(set(problems)):
+        groups.setdefault((p.file, p.line, p.message, p.path, p.shape, p.severity), []).append(p)
+    out = []
+    for same in groups.values():
+        first = same[0]
+        others = [p.focus for p in same[1:] if p.focus]
+        if others:
+            shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+            more = "node" if len(others) == 1 else "nodes"
+            first = replace(
+                first, message=f"{first.message} (and {len(others)} more {more} from this line: {shown})"
+            )
+        out.append(first)
+    return sorted(out)

@@ -6,6 +6,8 @@ reports every mistake in a sheet at once.
 
 from __future__ import annotations
 
+import difflib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,11 @@ from kg.yamlfile import Located, load_file
 
 def project_path(path: Path, root: Path) -> str:
     """``path`` relative to the project root, as error lines show it."""
+    # absolute() rather than resolve(): a link is named as itself, not as the file it points to
+    try:
+        return str(Path(os.path.abspath(path)).relative_to(root.resolve()))
+    except ValueError:
+        pass
     try:
         return str(path.resolve().relative_to(root.resolve()))
     except ValueError:
@@ -54,17 +61,21 @@ def check_fields(
     if not isinstance(record, Located):
         problems.append(Problem(file, line, f"{what} must be a mapping of fields"))
         return False
-    ok = True
-    for name in sorted(required - record.keys()):
+    missing = required - record.keys()
+    unknown = record.keys() - allowed - required
+    for name in sorted(unknown):
+        # a misspelt required field is one mistake: name it once, with the spelling meant
+        meant = difflib.get_close_matches(name, sorted(missing), n=1)
+        if meant:
+            missing.discard(meant[0])
+            hint = f"did you mean '{meant[0]}'?"
+        else:
+            near = difflib.get_close_matches(name, sorted(allowed | required), n=1)
+            hint = f"did you mean '{near[0]}'?" if near else f"known: {', '.join(sorted(allowed | required))}"
+        problems.append(Problem(file, record.line_of(name), f"{what} has unknown field '{name}' ({hint})"))
+    for name in sorted(missing):
         problems.append(Problem(file, record.line, f"{what} lacks required field '{name}'"))
-        ok = False
-    for name in sorted(record.keys() - allowed - required):
-        near = ", ".join(sorted(allowed | required))
-        problems.append(
-            Problem(file, record.line_of(name), f"{what} has unknown field '{name}' (known: {near})")
-        )
-        ok = False
-    return ok
+    return not missing and not unknown
 
 
 def check_key(key: object, problems: list[Problem], file: str, line: int, what: str) -> bool:

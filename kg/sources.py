@@ -9,19 +9,23 @@ build when the text no longer matches it.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode
 
 from kg.assembly import Assembly
+from kg.inputfile import decode_input, read_input_bytes
 from kg.iris import ID, KEY_PATTERN, entity_iri, graph_iri
 from kg.namespaces import AIGEO, DCTERMS, SCHEMA, XSD
-from kg.problems import Problem
+from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key, project_path, read_sheets
 from kg.values import date_literal
 from kg.yamlfile import Located, load_file
 
+_LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_TEXT_NAME = re.compile(r"^[^/\\]+\.txt$")
 _FIELDS = {"title", "publisher", "authors", "date", "url"}
 _REQUIRED = {"id", "text", "sha256", "scope", "type", "language", *_FIELDS}
 _ALLOWED = {"origin", "seen_in", "description"}
@@ -50,6 +54,10 @@ class Source:
     sha256_recorded: str | None
     record_display: str
     sha256_line: int
+    #: SHA-256 of the bytes the build read (None if the text is not held)
+    sha256_read: str | None = None
+    #: True for a document whose record or text could not be read (the problem is already reported)
+    broken: bool = False
 
     @property
     def graph(self) -> NamedNode:
@@ -62,8 +70,10 @@ class Source:
         return self.text is not None
 
     def sha256_actual(self) -> str:
-        """SHA-256 of the text as it is on disk now."""
-        return hashlib.sha256(self.text_path.read_bytes()).hexdigest()
+        """SHA-256 of the text as the build read it (or as it is on disk, for a Source made by hand)."""
+        if self.sha256_read is None:
+            self.sha256_read = hashlib.sha256(self.text_path.read_bytes()).hexdigest()
+        return self.sha256_read
 
 
 def document_iri(doc_id: str) -> str:
@@ -80,11 +90,20 @@ def load_sources(
         display = project_path(path, root)
         try:
             record = load_file(path, display)
-        except Exception as exc:  # DataError from the YAML reader
-            problems.extend(getattr(exc, "problems", [Problem(display, 0, str(exc))]))
-            continue
-        source = _load_one(record, path, display, root, assembly, problems, document_classes)
+        except DataError as exc:
+            problems.extend(exc.problems)
+            record = None
+        source = None
+        if record is not None:
+            source = _load_one(record, path, display, root, assembly, problems, document_classes)
         if source is None:
+            # Known by its file name, so that its fact sheet does not add "unknown document".
+            sources.setdefault(
+                path.stem,
+                Source(
+                    path.stem, document_iri(path.stem), None, None, None, "", None, display, 0, broken=True
+                ),
+            )
             continue
         if source.id in sources:
             problems.append(Problem(display, record.line_of("id"), f"duplicate document id {source.id!r}"))
@@ -106,19 +125,31 @@ def _load_one(record, path, display, root, assembly, problems, document_classes)
             )
         )
         return None
-    text_path = path.parent / str(record["text"])
+    name = record["text"]
+    if not isinstance(name, str) or not _TEXT_NAME.match(name):
+        # a path such as ../../etc/passwd would put another file's text into the graph's quotes
+        problems.append(
+            Problem(
+                display,
+                record.line_of("text"),
+                f"text {name!r} must be the name of a .txt file beside the record (no folders)",
+            )
+        )
+        return None
+    text_path = path.parent / name
     text_display = project_path(text_path, root)
-    try:
-        text = text_path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
+    if not text_path.exists() and not text_path.is_symlink():
         problems.append(Problem(display, record.line_of("text"), f"text file {text_display} does not exist"))
         return None
-    except UnicodeDecodeError as exc:
-        problems.append(Problem(text_display, 0, f"not valid UTF-8 (byte {exc.start}): {exc.reason}"))
+    try:
+        raw = read_input_bytes(text_path, text_display)
+        text = decode_input(raw, text_display)
+    except DataError as exc:
+        problems.extend(exc.problems)
         return None
-    scope = _SCOPES.get(record["scope"])
+    scope = _SCOPES.get(record["scope"]) if isinstance(record["scope"], str) else None
     doc_class = record["type"]
-    if doc_class not in document_classes:
+    if not isinstance(doc_class, str) or doc_class not in document_classes:
         known = ", ".join(sorted(document_classes))
         problems.append(
             Problem(display, record.line_of("type"), f"unknown document type {doc_class!r} (known: {known})")
@@ -126,6 +157,8 @@ def _load_one(record, path, display, root, assembly, problems, document_classes)
         return None
     if scope is None:
         problems.append(Problem(display, record.line_of("scope"), f"scope must be one of {sorted(_SCOPES)}"))
+        return None
+    if not _language_ok(record, display, problems):
         return None
     source = Source(
         id=doc_id,
@@ -137,6 +170,7 @@ def _load_one(record, path, display, root, assembly, problems, document_classes)
         sha256_recorded=str(record["sha256"]),
         record_display=display,
         sha256_line=record.line_of("sha256"),
+        sha256_read=hashlib.sha256(raw).hexdigest(),
     )
     g, s = source.graph, source.iri
     _describe(record, source, doc_class, display, assembly, problems)
@@ -194,7 +228,7 @@ def load_cited_documents(
                     )
                 )
                 continue
-            if doc_class not in document_classes:
+            if not isinstance(doc_class, str) or doc_class not in document_classes:
                 known = ", ".join(sorted(document_classes))
                 problems.append(
                     Problem(
@@ -204,6 +238,8 @@ def load_cited_documents(
                     )
                 )
                 continue
+            if not _language_ok(record, display, problems):
+                continue
             source = Source(
                 doc_id, document_iri(doc_id), None, None, None, str(record["language"]), None, display, 0
             )
@@ -211,6 +247,20 @@ def load_cited_documents(
             sources[doc_id] = source
             count += 1
     return count
+
+
+def _language_ok(record: Located, display: str, problems: list[Problem]) -> bool:
+    """The language must be a language tag (it tags the title and every quote)."""
+    if isinstance(record["language"], str) and _LANGUAGE_TAG.match(record["language"]):
+        return True
+    problems.append(
+        Problem(
+            display,
+            record.line_of("language"),
+            f"language {record['language']!r} is not a language tag such as he",
+        )
+    )
+    return False
 
 
 def _field(record: Located, name: str, source: Source, assembly, problems, display) -> None:
@@ -226,7 +276,7 @@ def _field(record: Located, name: str, source: Source, assembly, problems, displ
         line,
     ):
         return
-    basis = _BASES.get(spec["basis"])
+    basis = _BASES.get(spec["basis"]) if isinstance(spec["basis"], str) else None
     if basis is None:
         problems.append(Problem(display, spec.line_of("basis"), f"basis must be one of {sorted(_BASES)}"))
         return

@@ -15,6 +15,7 @@ from kg.iris import AIGEO_NS, ID, PREFIXES
 from kg.output import current_build
 from kg.problems import UsageError
 from kg.queries import Param
+from kg.safety import check_query
 
 BUILD_FILES = ("graph.nq", "inferred.nq")
 
@@ -35,8 +36,20 @@ def open_build(out: Path) -> Store:
 
 
 def embedded_runner(store: Store):
-    """A function that runs a query on ``store`` over the union of its graphs."""
-    return lambda text: store.query(text, use_default_graph_as_union=True)
+    """A function that runs a query on ``store`` over the union of its graphs.
+
+    Every query is checked first (:func:`kg.safety.check_query`), whoever calls: pyoxigraph would
+    otherwise follow a ``SERVICE`` or ``LOAD`` to the network.
+
+    Raises:
+        UsageError: (from the function) the query uses SERVICE, LOAD, FROM or an update.
+    """
+
+    def run(text: str):
+        check_query(text)
+        return store.query(text, use_default_graph_as_union=True)
+
+    return run
 
 
 class EntityResolver:

@@ -117,28 +117,6 @@ def test_sparql_from_file_and_stdin(in_built, capsys, monkeypatch, tmp_path):
     assert from_file.split()[1] == str(report["counts"]["claims"])
 
 
-@pytest.mark.parametrize(
-    "argv, expected",
-    [
-        pytest.param(["query", "tier2-countries"], "unknown question", id="unknown-question"),
-        pytest.param(["query", TIER2, "-p", "colour=red"], "has no parameter 'colour'", id="unknown-param"),
-        pytest.param(["query", TIER2, "-p", "chip=H1000"], "closest: h100", id="unknown-entity"),
-        pytest.param(["query", TIER2, "-p", "chip"], "expected KEY=VALUE", id="param-without-value"),
-    ],
-)
-def test_query_usage_errors(in_built, capsys, argv, expected):
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert expected in err and len(err.strip().splitlines()) == 1
-
-
-def test_sparql_refuses_service(in_built, capsys, tmp_path):
-    q = tmp_path / "remote.rq"
-    q.write_text("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", encoding="utf-8")
-    assert main(["sparql", str(q)]) == 2
-    assert "refused: the query uses SERVICE" in capsys.readouterr().err
-
-
 def test_query_without_build_is_usage_error(project, capsys):
     assert main(["query", TIER2]) == 2
     assert "no build" in capsys.readouterr().err
@@ -164,3 +142,15 @@ def test_locate_text_in_a_document(in_built, capsys):
 def test_locate_text_not_in_the_document_names_the_nearest_passage(in_built, capsys):
     assert main(["locate", "--document", "most-2025-01-28-deepseek-r1-brief", "57 ימים"]) == 2
     assert "nearest passage" in capsys.readouterr().err
+
+
+def test_rebuild_into_an_explicit_out_folder(project, capsys):
+    """--out names the link, not the build folder it points to: a second build replaces it."""
+    out = project / "elsewhere" / "graph"
+    out.parent.mkdir()
+    for _ in range(2):
+        assert main(["build", "-q", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert out.is_symlink() and (out / "graph.nq").stat().st_size > 0
+    assert len([p for p in out.parent.iterdir() if p.is_dir() and not p.is_symlink()]) == 1
+    assert main(["query", "--out", str(out), TIER2, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.count("\n") > 1

@@ -1,7 +1,9 @@
 """SPARQL quality checks: every ``queries/qc/*.rq`` must return no rows; each row is a problem.
 
 A check projects ``?focus`` (the offending node) and ``?message`` (a sentence saying what is
-wrong), and may project more columns, which are appended to the message.
+wrong), and may project more columns, which are appended to the message. The error names the
+line where the focus is defined, or, when the check projects ``?site``, where that node is (for
+a focus the project does not curate, such as a country, the claim that placed it).
 """
 
 from __future__ import annotations
@@ -35,12 +37,16 @@ def run_quality_checks(
         for row in rows:
             focus = row["focus"]
             message = row["message"]
-            file, line = (assembly.where(focus.value) if focus is not None else None) or (
-                display,
-                0,
+            site = row["site"] if "site" in names else None
+            file, line = (
+                (assembly.where(site.value) if site is not None else None)
+                or (assembly.where(focus.value) if focus is not None else None)
+                or (display, 0)
             )
             extra = [
-                f"{v}={_show(row[v])}" for v in names if v not in ("focus", "message") and row[v] is not None
+                f"{v}={_show(row[v])}"
+                for v in names
+                if v not in ("focus", "message", "site") and row[v] is not None
             ]
             text = (message.value if isinstance(message, Literal) else path.stem) + (
                 f" ({', '.join(extra)})" if extra else ""

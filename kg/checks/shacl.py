@@ -31,22 +31,24 @@ def validate_shacl(data: rdflib.Graph, shapes: rdflib.Graph, assembly: Assembly)
     if conforms:
         return n_shapes, problems
     owner = {prop: node for node, prop in shapes.subject_objects(SH.property)}
+    details = set(report.objects(None, SH.detail))
     for result in report.subjects(rdflib.RDF.type, SH.ValidationResult):
+        if result in details:
+            continue  # told on its parent's line: one line per problem
         focus = report.value(result, SH.focusNode)
         path = report.value(result, SH.resultPath)
         shape = report.value(result, SH.sourceShape)
         if isinstance(shape, rdflib.BNode):
             shape = owner.get(shape, shape)
-        component = report.value(result, SH.sourceConstraintComponent)
-        message = report.value(result, SH.resultMessage)
-        value = report.value(result, SH.value)
         severity = report.value(result, SH.resultSeverity)
         file, line = assembly.where(str(focus)) or ("(unknown source)", 0)
-        text = str(message) if message else compact(str(component))
-        if component is not None:
-            text = f"{compact(str(component)).replace('sh:', '')}: {text}"
-        if value is not None and str(value) not in text:
-            text += f" (value: {compact(str(value))})"
+        text = _describe(report, result)
+        for detail in _details(report, result):
+            where = compact(str(report.value(detail, SH.focusNode)))
+            detail_path = report.value(detail, SH.resultPath)
+            if isinstance(detail_path, rdflib.URIRef):
+                where += " " + compact(str(detail_path))
+            text += f"; because {where}: {_describe(report, detail)}"
         problems.append(
             Problem(
                 file,
@@ -59,3 +61,25 @@ def validate_shacl(data: rdflib.Graph, shapes: rdflib.Graph, assembly: Assembly)
             )
         )
     return n_shapes, problems
+
+
+def _describe(report: rdflib.Graph, result) -> str:
+    """``Component: message (value: ...)`` for one validation result."""
+    component = report.value(result, SH.sourceConstraintComponent)
+    message = report.value(result, SH.resultMessage)
+    value = report.value(result, SH.value)
+    text = str(message) if message else compact(str(component))
+    if component is not None:
+        text = f"{compact(str(component)).replace('sh:', '')}: {text}"
+    if value is not None and str(value) not in text:
+        text += f" (value: {compact(str(value))})"
+    return text
+
+
+def _details(report: rdflib.Graph, result) -> list:
+    """The nested results (``sh:detail``) under ``result``, depth first, in a stable order."""
+    out = []
+    for detail in sorted(report.objects(result, SH.detail), key=lambda d: _describe(report, d)):
+        out.append(detail)
+        out.extend(_details(report, detail))
+    return out
