@@ -92,19 +92,30 @@ def load_fact_sheets(
 ) -> int:
     """Read every fact sheet in ``folder`` into ``assembly``; return the number of claims."""
     count = 0
+    sheet_of: dict[str, str] = {}
     for display, sheet in read_sheets(folder, root, problems):
         if not check_fields(sheet, _SHEET_REQUIRED, _SHEET_ALLOWED, "fact sheet", problems, display, 1):
             continue
-        source = sources.get(sheet["document"])
+        doc_id = sheet["document"]
+        source = sources.get(doc_id) if isinstance(doc_id, str) else None
         if source is None:
+            near = difflib.get_close_matches(str(doc_id), list(sources), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else " (no such data/sources/<id>.yaml)"
+            problems.append(Problem(display, sheet.line_of("document"), f"unknown document {doc_id!r}{hint}"))
+            continue
+        if source.broken:
+            continue  # its record or text could not be read, which is already reported
+        if source.id in sheet_of:
+            # two sheets would mint the same claim IRIs and merge claims silently
             problems.append(
                 Problem(
                     display,
                     sheet.line_of("document"),
-                    f"unknown document {sheet['document']!r}; known: {', '.join(sorted(sources))}",
+                    f"document {source.id!r} already has a fact sheet: {sheet_of[source.id]}",
                 )
             )
             continue
+        sheet_of[source.id] = display
         if not source.held:
             problems.append(
                 Problem(
@@ -242,7 +253,7 @@ def _claim_fields(
         raw = record.get(field, default)
         if raw is None:
             continue
-        if raw not in table:
+        if not isinstance(raw, str) or raw not in table:
             problems.append(
                 Problem(
                     display,
@@ -346,7 +357,7 @@ def locate_quote(text: str, quote: str, occurrence: object = None) -> tuple[int,
     >>> locate_quote("the H800 chips", "the H100 chips")
     "quote not found; nearest passage at 0: 'the H800 chips'"
     """
-    starts = [m.start() for m in re.finditer(re.escape(quote), text)]
+    starts = _occurrences(text, quote)
     if not starts:
         return f"quote not found; {nearest_passage(text, quote)}"
     if occurrence is None:
@@ -358,6 +369,17 @@ def locate_quote(text: str, quote: str, occurrence: object = None) -> tuple[int,
         return f"occurrence {occurrence!r} out of range: the quote occurs {len(starts)} time(s)"
     start = starts[occurrence - 1]
     return start, start + len(quote)
+
+
+def _occurrences(text: str, quote: str) -> list[int]:
+    """Where ``quote`` starts in ``text``, not overlapping (as ``re.finditer`` counts them)."""
+    if not quote:
+        return list(range(len(text) + 1))
+    starts, at = [], text.find(quote)
+    while at != -1:
+        starts.append(at)
+        at = text.find(quote, at + len(quote))
+    return starts
 
 
 def nearest_passage(text: str, quote: str) -> str:

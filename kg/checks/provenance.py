@@ -1,31 +1,66 @@
 """Provenance checks on the assembled graph, independent of how the loader located the quotes.
 
 For every document the project holds text for, the text's SHA-256 must equal the recorded one.
-For every text position selector, the offsets must lie inside the text and the text between them
-must be exactly the quote of the sibling text quote selector. A claim's evidence must point at the
+A claim reported in a held document must have a text position selector; its offsets must lie
+inside the text and the text between them must be exactly the quote of the sibling text quote
+selector. A claim's evidence must point at the
 document the claim says it was reported in.
 """
 
 from __future__ import annotations
 
-from pyoxigraph import Store
+from pyoxigraph import NamedNode, Store
 
 from kg.assembly import Assembly
-from kg.iris import PREFIXES
+from kg.namespaces import AIGEO
 from kg.problems import Problem
 from kg.sources import Source
 
-_QUERY = """
-SELECT ?claim ?doc ?source ?exact ?start ?end WHERE {
-  ?claim a aigeo:Claim ; aigeo:reportedIn ?doc .
-  OPTIONAL {
-    ?claim aigeo:evidence ?ev .
-    ?ev oa:hasSource ?source .
-    OPTIONAL { ?ev oa:hasSelector ?q . ?q a oa:TextQuoteSelector ; oa:exact ?exact . }
-    OPTIONAL { ?ev oa:hasSelector ?p . ?p a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end . }
-  }
-}
-"""
+_RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_OA = "http://www.w3.org/ns/oa#"
+
+
+def _evidence_rows(store: Store):
+    """(claim, doc, source, exact, start, end) for every claim, joined in Python.
+
+    Oxigraph plans the equivalent SPARQL (a claim, its evidence, two OPTIONAL selectors) as a
+    nested loop: 2 s at 1,000 claims and minutes at 10,000. These lookups are linear.
+    """
+
+    def pairs(predicate: str) -> dict:
+        out: dict = {}
+        for q in store.quads_for_pattern(None, NamedNode(predicate), None):
+            out.setdefault(q.subject, []).append(q.object)
+        return out
+
+    def first(index: dict, node):
+        values = index.get(node)
+        return values[0] if values else None
+
+    claim_type = NamedNode(str(AIGEO.Claim))
+    claims = {q.subject for q in store.quads_for_pattern(None, _RDF_TYPE, claim_type)}
+    reported = pairs(str(AIGEO.reportedIn))
+    evidence = pairs(str(AIGEO.evidence))
+    has_source = pairs(_OA + "hasSource")
+    selectors = pairs(_OA + "hasSelector")
+    exact, start, end = pairs(_OA + "exact"), pairs(_OA + "start"), pairs(_OA + "end")
+    quote_type, position_type = NamedNode(_OA + "TextQuoteSelector"), NamedNode(_OA + "TextPositionSelector")
+    for claim in sorted(claims, key=str):
+        for doc in reported.get(claim, ()):
+            evs = evidence.get(claim) or [None]
+            for ev in evs:
+                row = {"claim": claim, "doc": doc, "source": first(has_source, ev), "exact": None}
+                row["start"] = row["end"] = None
+                if row["source"] is None:  # evidence without a source carries no usable quote
+                    yield row
+                    continue
+                for sel in selectors.get(ev, ()):
+                    types = {q.object for q in store.quads_for_pattern(sel, _RDF_TYPE, None)}
+                    if quote_type in types and sel in exact:
+                        row["exact"] = first(exact, sel)
+                    if position_type in types and sel in start and sel in end:
+                        row["start"], row["end"] = first(start, sel), first(end, sel)
+                yield row
 
 
 def check_provenance(
@@ -48,9 +83,8 @@ def check_provenance(
                 )
             )
     by_iri = {s.iri: s for s in sources.values()}
-    prefixes = "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())
     checked = 0
-    for row in store.query(prefixes + _QUERY, use_default_graph_as_union=True):
+    for row in _evidence_rows(store):
         claim = row["claim"].value
         file, line = assembly.where(claim) or ("?", 0)
         short = claim.rsplit("/claim/", 1)[-1]
@@ -63,7 +97,18 @@ def check_provenance(
             )
             continue
         source = by_iri.get(row["doc"].value)
-        if source is None or not source.held or row["start"] is None:
+        if source is None or not source.held:
+            continue
+        if row["start"] is None:
+            # the loader always adds offsets; a claim written in Turtle must not skip the check
+            problems.append(
+                Problem(
+                    file,
+                    line,
+                    "claim quotes a held text but has no offsets (oa:TextPositionSelector)",
+                    focus=short,
+                )
+            )
             continue
         checked += 1
         start, end, exact = int(row["start"].value), int(row["end"].value), row["exact"].value

@@ -1,0 +1,245 @@
+"""OWL RL by targeted rules: the entailments owlrl gives for the axioms this ontology uses, fast.
+
+owlrl applies every OWL 2 RL rule to every triple in Python; on the curated graph that is 12 s
+and it grows faster than the data (docs/decisions/20261123-fast-paths.md). This module reads the
+axioms once, then applies only the rules those axioms can fire, to the triples whose predicate
+takes part, in one semi-naive pass:
+
+- prp-spo1, prp-eqp1/2: sub- and equivalent properties;
+- prp-inv1/2, prp-symp, prp-trp: inverse, symmetric and transitive properties;
+- prp-dom, prp-rng: domains and ranges;
+- cax-sco, cax-eqc1/2, cls-uni: class hierarchy, equivalent classes and union classes;
+- cax-dw, cls-nothing2: disjoint classes and ``owl:Nothing``, reported as inconsistencies.
+
+The result is what :func:`kg.reasoning.owl_rl_closure` keeps (new triples about the project's
+own entities, minus ``owl:Thing``/``rdfs:Resource`` types): tests/test_fast_paths.py proves the
+two equal on the curated graph, on fixtures for each axiom, and on generated data. An ontology
+that uses any other OWL construct gets :class:`Unsupported`, and the build falls back to owlrl.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
+
+from kg.assembly import Assembly
+from kg.iris import ID, compact
+from kg.problems import Problem
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+_OWL = "http://www.w3.org/2002/07/owl#"
+TYPE = NamedNode(_RDF + "type")
+_FIRST, _REST, _NIL = NamedNode(_RDF + "first"), NamedNode(_RDF + "rest"), NamedNode(_RDF + "nil")
+_NOTHING = NamedNode(_OWL + "Nothing")
+_NOISE = {NamedNode(_OWL + "Thing"), NamedNode(_RDFS + "Resource")}
+
+#: OWL terms that only declare or annotate: they fire no rule this module must know.
+_DECLARATIONS = {
+    _OWL + t
+    for t in (
+        "Class", "ObjectProperty", "DatatypeProperty", "AnnotationProperty", "Ontology", "NamedIndividual",
+        "versionInfo", "versionIRI", "imports", "priorVersion", "deprecated", "Thing", "TransitiveProperty",
+        "SymmetricProperty", "inverseOf", "equivalentClass", "equivalentProperty", "disjointWith", "unionOf",
+        "Nothing", "backwardCompatibleWith", "incompatibleWith",
+    )
+}  # fmt: skip
+
+
+class Unsupported(Exception):
+    """The ontology uses an OWL construct these rules do not implement; use owlrl."""
+
+
+class _Schema:
+    """The axioms, read once: closures of the class and property hierarchies and the rest."""
+
+    def __init__(self, store: Store):
+        def pairs(predicate: str):
+            return [(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(predicate), None)]
+
+        self._refuse_unknown(store)
+        sub_prop = defaultdict(set)
+        for p, q in pairs(_RDFS + "subPropertyOf"):
+            sub_prop[p].add(q)
+        for p, q in pairs(_OWL + "equivalentProperty"):
+            sub_prop[p].add(q)
+            sub_prop[q].add(p)
+        sub_class = defaultdict(set)
+        for c, d in pairs(_RDFS + "subClassOf"):
+            sub_class[c].add(d)
+        for c, d in pairs(_OWL + "equivalentClass"):
+            sub_class[c].add(d)
+            sub_class[d].add(c)
+        for union, members in pairs(_OWL + "unionOf"):
+            for member in _list(store, members):
+                sub_class[member].add(union)
+        self.super_props = _closure(sub_prop)
+        self.super_classes = _closure(sub_class)
+        self.inverse = defaultdict(set)
+        for p, q in pairs(_OWL + "inverseOf"):
+            self.inverse[p].add(q)
+            self.inverse[q].add(p)
+        types = pairs(_RDF + "type")
+        self.symmetric = {s for s, o in types if o == NamedNode(_OWL + "SymmetricProperty")}
+        self.transitive = {s for s, o in types if o == NamedNode(_OWL + "TransitiveProperty")}
+        self.domain, self.range = defaultdict(set), defaultdict(set)
+        for p, c in pairs(_RDFS + "domain"):
+            self.domain[p].add(c)
+        for p, c in pairs(_RDFS + "range"):
+            self.range[p].add(c)
+        self.disjoint = defaultdict(set)
+        for c, d in pairs(_OWL + "disjointWith"):
+            self.disjoint[c].add(d)
+            self.disjoint[d].add(c)
+
+    @staticmethod
+    def _refuse_unknown(store: Store) -> None:
+        for (p,) in store.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"):
+            if p.value.startswith(_OWL) and p.value not in _DECLARATIONS:
+                raise Unsupported(f"owl:{p.value[len(_OWL) :]} is used; these rules do not implement it")
+        for (o,) in store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH ?g {{ ?s <{_RDF}type> ?o }} }}"):
+            if isinstance(o, NamedNode) and o.value.startswith(_OWL) and o.value not in _DECLARATIONS:
+                raise Unsupported(f"owl:{o.value[len(_OWL) :]} is used; these rules do not implement it")
+
+    def properties_in_play(self) -> set:
+        """Predicates whose triples can fire a rule."""
+        out = set(self.super_props) | set(self.inverse) | self.symmetric | self.transitive
+        return out | set(self.domain) | set(self.range)
+
+
+def _closure(edges: dict) -> dict:
+    """Reflexive-transitive closure of a relation given as node -> direct successors."""
+    out = {}
+    for start in list(edges):
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        out[start] = seen
+    return out
+
+
+def _list(store: Store, head) -> list:
+    items = []
+    while head != _NIL and len(items) < 10_000:
+        firsts = [q.object for q in store.quads_for_pattern(head, _FIRST, None)]
+        rests = [q.object for q in store.quads_for_pattern(head, _REST, None)]
+        if not firsts or not rests:
+            break
+        items.append(firsts[0])
+        head = rests[0]
+    return items
+
+
+def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[Problem]]:
+    """Apply the ontology's OWL RL rules to every graph of ``store``; return new triples and problems.
+
+    New triples are those about the project's entities (subject under ``id/``) that no graph
+    already holds, sorted. Raises :class:`Unsupported` if the ontology needs a rule not here.
+    """
+    schema = _Schema(store)
+    known: set[tuple] = set()
+    agenda: list[tuple] = []
+    by_subject: dict = defaultdict(lambda: defaultdict(set))
+    by_object: dict = defaultdict(lambda: defaultdict(set))
+
+    def emit(s, p, o) -> None:
+        t = (s, p, o)
+        if t in known:
+            return
+        known.add(t)
+        agenda.append(t)
+        if p in schema.transitive:
+            by_subject[p][s].add(o)
+            by_object[p][o].add(s)
+
+    for p in schema.properties_in_play():
+        for q in store.quads_for_pattern(None, p, None):
+            emit(q.subject, p, q.object)
+    asserted = set(known)
+    while agenda:
+        s, p, o = agenda.pop()
+        for q in schema.super_props.get(p, ()):
+            emit(s, q, o)
+        if not isinstance(o, Literal):
+            for r in schema.inverse.get(p, ()):
+                emit(o, r, s)
+            if p in schema.symmetric:
+                emit(o, p, s)
+        if p in schema.transitive:
+            for x in list(by_subject[p].get(o, ())):
+                emit(s, p, x)
+            for y in list(by_object[p].get(s, ())):
+                emit(y, p, o)
+
+    types: dict = defaultdict(set)
+    for q in store.quads_for_pattern(None, TYPE, None):
+        types[q.subject].add(q.object)
+    asserted_types = {s: set(cs) for s, cs in types.items()}
+    for s, p, o in known:
+        for c in schema.domain.get(p, ()):
+            types[s].add(c)
+        if not isinstance(o, Literal):
+            for c in schema.range.get(p, ()):
+                types[o].add(c)
+    for classes in types.values():
+        for c in list(classes):
+            classes.update(schema.super_classes.get(c, ()))
+    problems = _inconsistencies(types, schema, assembly)
+
+    base = str(ID)
+    new: set[tuple] = set()
+    for s, p, o in known - asserted:
+        if isinstance(s, NamedNode) and s.value.startswith(base):
+            new.add((s, p, o))
+    for node, classes in types.items():
+        if not (isinstance(node, NamedNode) and node.value.startswith(base)):
+            continue
+        had = asserted_types.get(node, set())
+        for c in classes - had - _NOISE:
+            new.add((node, TYPE, c))
+    # A rule may re-derive a triple that sits in a graph other than the ones read above.
+    triples = [Triple(*t) for t in new if not _in_store(store, t)]
+    triples.sort(key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+    return triples, problems
+
+
+def _in_store(store: Store, t: tuple) -> bool:
+    return next(iter(store.quads_for_pattern(*t)), None) is not None
+
+
+def _inconsistencies(types: dict, schema: _Schema, assembly: Assembly) -> list[Problem]:
+    problems = []
+    for node, classes in types.items():
+        if isinstance(node, Literal):
+            continue
+        if _NOTHING in classes:
+            problems.append(_problem(node, f"{_name(node)} is an instance of owl:Nothing", assembly))
+        for c in sorted(classes, key=str):
+            for d in sorted(schema.disjoint.get(c, set()) & classes, key=str):
+                if str(c) < str(d):
+                    text = (
+                        f"disjoint classes {_name(c)} and {_name(d)} have a common individual {_name(node)}"
+                    )
+                    problems.append(_problem(node, text, assembly))
+    problems.sort(key=lambda p: (p.file, p.line, p.message))
+    return problems
+
+
+def _name(term) -> str:
+    return compact(term.value) if isinstance(term, NamedNode) else str(term)
+
+
+def _problem(node, text: str, assembly: Assembly) -> Problem:
+    file, line = (assembly.where(node.value) if isinstance(node, NamedNode) else None) or ("(ontology)", 0)
+    focus = compact(node.value) if isinstance(node, NamedNode) else None
+    return Problem(file, line, f"OWL RL inconsistency: {text}", focus=focus)
+
+
+def as_quads(triples: Iterable[Triple], graph: NamedNode) -> list[Quad]:
+    """The triples as quads in ``graph``."""
+    return [Quad(t.subject, t.predicate, t.object, graph) for t in triples]
