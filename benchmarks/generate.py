@@ -156,14 +156,21 @@ class Entity:
     label: str
 
 
-def generate(claims: int, out: Path, violations: int = 0, seed: int = 1) -> dict:
-    """Write a data folder with ``claims`` claims under ``out/data``; return a summary."""
+def generate(claims: int, out: Path, violations: int = 0, seed: int = 1, with_curated: bool = False) -> dict:
+    """Write a data folder with ``claims`` claims under ``out/data``; return a summary.
+
+    With ``with_curated`` the folder starts as a copy of the project's own ``data/`` (its
+    documents, rules, tiers and chips), so that every competency question has something to
+    find with its default parameters; the synthetic documents come on top.
+    """
     rng = random.Random(seed)
     data = out / "data"
     if data.exists():
         shutil.rmtree(data)
+    if with_curated:
+        shutil.copytree(PROJECT / "data", data)
     for sub in ("sources", "entities", "facts", "documents"):
-        (data / sub).mkdir(parents=True)
+        (data / sub).mkdir(parents=True, exist_ok=True)
     entities = _entities(claims)
     _write_entities(data / "entities", entities)
     # Units are part of the project's vocabulary, not of any one document: take them as they are.
@@ -356,10 +363,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--violations", type=int, default=0, metavar="K")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--with-curated", action="store_true", help="start from a copy of the project's own data/"
+    )
     args = parser.parse_args(argv)
     if args.claims < 1 or args.violations < 0:
         parser.error("--claims must be positive and --violations not negative")
-    summary = generate(args.claims, args.out, args.violations, args.seed)
+    summary = generate(args.claims, args.out, args.violations, args.seed, args.with_curated)
     print(json.dumps(summary), file=sys.stderr)
     return 0
 

@@ -57,12 +57,13 @@ ENGINES = ("auto", "fast", "reference")
 def build(
     layout: Layout,
     write: bool = True,
-    progress: Callable[[str, float], None] | None = None,
+    progress: Callable[[str, float | None], None] | None = None,
     engine: str = "auto",
 ) -> BuildState:
     """Run the pipeline; write the outputs when ``write`` and every stage passed.
 
-    ``engine`` picks how SHACL and OWL RL run: ``reference`` (pyshacl and owlrl on an rdflib
+    ``progress(stage, None)`` is called when a stage starts and ``progress(stage, seconds)``
+    when it ends. ``engine`` picks how SHACL and OWL RL run: ``reference`` (pyshacl and owlrl on an rdflib
     copy), ``fast`` (SHACL compiled to SPARQL and targeted rules, on pyoxigraph), or ``auto``
     (reference for graphs under :data:`REFERENCE_BELOW_TRIPLES` triples, else fast).
 
@@ -285,6 +286,8 @@ def _write(state: BuildState, progress) -> None:
     from kg.output import new_build_folder
 
     pause_point("write")
+    if progress:
+        progress("write", None)
     started = time.perf_counter()
     with new_build_folder(state.layout.out) as folder:
         asserted, inferred = _nquads_lines(state.store)
@@ -334,6 +337,8 @@ class _Timer:
     @contextmanager
     def __call__(self, name: str):
         pause_point(name)
+        if self.progress:
+            self.progress(name, None)
         started = time.perf_counter()
         yield
         seconds = time.perf_counter() - started

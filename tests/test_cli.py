@@ -154,3 +154,18 @@ def test_rebuild_into_an_explicit_out_folder(project, capsys):
     assert len([p for p in out.parent.iterdir() if p.is_dir() and not p.is_symlink()]) == 1
     assert main(["query", "--out", str(out), TIER2, "--format", "csv"]) == 0
     assert capsys.readouterr().out.count("\n") > 1
+
+
+def test_build_progress_as_json_lines(project, capsys):
+    """--progress json: a start and an end event per stage, in order, each a JSON object."""
+    assert main(["build", "-q", "--progress", "json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    stages = ["parse", "provenance", "derive", "shacl", "reason", "qc", "write"]
+    assert [(e["stage"], e["event"]) for e in events] == [(s, ev) for s in stages for ev in ("start", "end")]
+    assert all(e["seconds"] >= 0 for e in events if e["event"] == "end")
+
+
+def test_build_progress_is_quiet_when_piped(project, capsys):
+    assert main(["build"]) == 0
+    err = capsys.readouterr().err
+    assert "…" not in err and not any(line.startswith("  parse") for line in err.splitlines())
