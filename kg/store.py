@@ -1,12 +1,16 @@
-"""The embedded default store: the build's output loaded into an in-memory pyoxigraph store.
+"""The embedded default store: the build's output in a pyoxigraph store, queried in-process.
 
-pyoxigraph answers SPARQL in-process with no server; loading the whole curated build takes a few
-milliseconds (figures in docs/decisions/20261123-embedded-store.md).
+pyoxigraph answers SPARQL in-process with no server. A small build (the curated one) is loaded
+into memory in milliseconds (docs/decisions/20261123-embedded-store.md). A large one would take
+seconds on every query, so the first query indexes it once into an on-disk store inside the
+build folder, and later queries open that read-only (docs/decisions/20261123-fast-paths.md).
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+import shutil
 from pathlib import Path
 
 from pyoxigraph import NamedNode, RdfFormat, Store
@@ -18,10 +22,18 @@ from kg.queries import Param
 from kg.safety import check_query
 
 BUILD_FILES = ("graph.nq", "inferred.nq")
+INDEX_DIR = "index"
+#: Builds whose N-Quads are larger than this are queried through an on-disk index. Loading into
+#: memory costs about 4 s per 100 MB; opening the index, a few milliseconds.
+INDEX_ABOVE_BYTES = 64 * 2**20
 
 
 def open_build(out: Path) -> Store:
-    """Load the current build in ``out`` into a new in-memory store.
+    """The current build in ``out`` as a store: in memory if small, else its read-only index.
+
+    The index is made on first use, in a temporary folder renamed into place, so that two
+    processes opening a new build at once do not see half an index. Where the build folder
+    cannot be written, the build is loaded into memory instead.
 
     Raises:
         UsageError: there is no complete build in ``out``.
@@ -29,10 +41,37 @@ def open_build(out: Path) -> Store:
     folder = current_build(out)
     if folder is None:
         raise UsageError(f"no build in {out}; run 'kg build' first")
+    size = sum((folder / name).stat().st_size for name in BUILD_FILES)
+    if size > INDEX_ABOVE_BYTES:
+        index = folder / INDEX_DIR
+        try:
+            if not index.is_dir():
+                _make_index(folder, index)
+            return Store.read_only(str(index))
+        except OSError:
+            pass
     store = Store()
     for name in BUILD_FILES:
-        store.load(path=str(folder / name), format=RdfFormat.N_QUADS)
+        store.bulk_load(path=str(folder / name), format=RdfFormat.N_QUADS)
     return store
+
+
+def _make_index(folder: Path, index: Path) -> None:
+    partial = folder / f".{INDEX_DIR}-{os.getpid()}"
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        disk = Store(str(partial))
+        for name in BUILD_FILES:
+            disk.bulk_load(path=str(folder / name), format=RdfFormat.N_QUADS)
+        disk.optimize()
+        del disk  # closes the database before it is renamed
+        try:
+            partial.rename(index)
+        except OSError:
+            if not index.is_dir():  # else another process finished first: use theirs
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def embedded_runner(store: Store):

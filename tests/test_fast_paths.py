@@ -307,3 +307,32 @@ def _value(term):
     if isinstance(term, rdflib.Literal):
         return (term.toPython(), term.language)
     return _key(term)
+
+
+def test_large_builds_are_queried_through_an_on_disk_index(project_built, monkeypatch):
+    """Above the size limit the first query indexes the build on disk; every question gives
+    the same answers from the index as from the in-memory store, and the index is reused."""
+    from kg import store as store_module
+    from kg.queries import convert_value, find_queries
+    from kg.store import EntityResolver, embedded_runner, open_build
+
+    out = project_built / "dist"
+    memory = embedded_runner(open_build(out))
+    monkeypatch.setattr(store_module, "INDEX_ABOVE_BYTES", 0)
+    indexed = open_build(out)
+    index = out / store_module.INDEX_DIR
+    assert index.is_dir() and not list(out.resolve().glob(".index-*"))
+    made = index.stat().st_mtime_ns
+    assert len(indexed) == len(open_build(out)) and index.stat().st_mtime_ns == made
+    disk = embedded_runner(indexed)
+    resolver = EntityResolver(memory)
+    for name, query in find_queries(ROOT / "queries" / "cq").items():
+        values = {
+            key: convert_value(param, param.default, resolver.resolve)
+            for key, param in query.params.items()
+            if param.default is not None
+        }
+        text = query.bind(values)
+        assert sorted(map(str, memory(text))) == sorted(map(str, disk(text))), name
+    with pytest.raises(RuntimeError, match="read-write"):
+        indexed.add(next(iter(indexed)))
