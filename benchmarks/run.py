@@ -125,14 +125,19 @@ def change_one_document(data: Path) -> None:
     sheet.write_text(text.replace("confidence: medium", "confidence: high", 1), encoding="utf-8")
 
 
-def question_params(name: str, query) -> list[str]:
-    """``-p`` arguments: each parameter's default, else its example for a required one."""
-    args = []
+def _params(query) -> dict:
+    """Each parameter's default, else its example for a required one: name -> (param, text)."""
+    out = {}
     for key, param in query.params.items():
         value = param.default if param.default is not None else (None if param.optional else param.example)
         if value is not None:
-            args += ["-p", f"{key}={value}"]
-    return args
+            out[key] = (param, value)
+    return out
+
+
+def question_params(name: str, query) -> list[str]:
+    """``-p`` arguments for :func:`_params`."""
+    return [arg for key, (_, value) in _params(query).items() for arg in ("-p", f"{key}={value}")]
 
 
 def questions(out: Path, repeats: int) -> dict:
@@ -195,11 +200,8 @@ def naive(build_dir: Path, work: Path, limit: float) -> dict:
     resolver = EntityResolver(run)
     bound = {}
     for name, query in find_queries(PROJECT / "queries" / "cq").items():
-        values = {}
-        for key, param in query.params.items():
-            text = param.default if param.default is not None else (None if param.optional else param.example)
-            if text is not None:
-                values[key] = convert_value(param, text, resolver.resolve)
+        params = _params(query).items()
+        values = {key: convert_value(param, text, resolver.resolve) for key, (param, text) in params}
         bound[name] = query.bind(values)
     (work / "queries.json").write_text(json.dumps(bound), encoding="utf-8")
 

@@ -105,11 +105,7 @@ def load_text(text: str, name: str) -> Any:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
         # a control character YAML does not allow (checked before any parsing)
-        line = text.count("\n", 0, exc.position) + 1
-        raise DataError(
-            [Problem(name, line, f"YAML syntax error: character #x{exc.character:04x} is not allowed")],
-            "parse",
-        ) from None
+        raise _reader_error(exc, text, name) from None
     loader.name_for_errors = name
     try:
         return loader.get_single_data()
@@ -121,11 +117,7 @@ def load_text(text: str, name: str) -> Any:
             msg = f"{exc.context}: {msg}"
         raise DataError([Problem(name, line, f"YAML syntax error: {msg}")], "parse") from None
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise DataError(
-            [Problem(name, line, f"YAML syntax error: character #x{exc.character:04x} is not allowed")],
-            "parse",
-        ) from None
+        raise _reader_error(exc, text, name) from None
     except yaml.YAMLError as exc:
         raise DataError([Problem(name, 0, f"YAML error: {' '.join(str(exc).split())}")], "parse") from None
     except (ValueError, OverflowError, RecursionError) as exc:
@@ -135,6 +127,13 @@ def load_text(text: str, name: str) -> Any:
         ) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, name: str) -> DataError:
+    line = text.count("\n", 0, exc.position) + 1
+    return DataError(
+        [Problem(name, line, f"YAML syntax error: character #x{exc.character:04x} is not allowed")], "parse"
+    )
 
 
 def load_file(path: Path, display: str) -> Any:
