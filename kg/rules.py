@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from pyoxigraph import Literal, NamedNode, Quad, Store, Triple
 
 from kg.assembly import Assembly
+from kg.concurrency import map_in_threads
 from kg.iris import ID, compact
 from kg.problems import Problem
 
@@ -103,10 +104,21 @@ class _Schema:
             if isinstance(o, NamedNode) and o.value.startswith(_OWL) and o.value not in _DECLARATIONS:
                 raise Unsupported(f"owl:{o.value[len(_OWL) :]} is used; these rules do not implement it")
 
-    def properties_in_play(self) -> set:
-        """Predicates whose triples can fire a rule."""
-        out = set(self.super_props) | set(self.inverse) | self.symmetric | self.transitive
-        return out | set(self.domain) | set(self.range)
+    def property_rule_predicates(self) -> set:
+        """Predicates whose triples can fire a property rule (everything but domain and range)."""
+        out = {p for p, supers in self.super_props.items() if supers - {p}}
+        return out | set(self.inverse) | self.symmetric | self.transitive
+
+    def class_pairs(self) -> str:
+        """SPARQL ``VALUES (?c ?sup)``: each class in the hierarchy with its superclasses and itself."""
+        rows = " ".join(
+            f"(<{c.value}> <{d.value}>)"
+            for c, supers in self.super_classes.items()
+            if isinstance(c, NamedNode)
+            for d in supers
+            if isinstance(d, NamedNode)
+        )
+        return f"VALUES (?c ?sup) {{ {rows} }}"
 
 
 def _closure(edges: dict) -> dict:
@@ -140,8 +152,48 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
 
     New triples are those about the project's entities (subject under ``id/``) that no graph
     already holds, sorted. Raises :class:`Unsupported` if the ontology needs a rule not here.
+
+    Property rules run in Python over the few predicates with property axioms. Types (domain,
+    range and the class hierarchy) run as SPARQL inside Oxigraph, because they touch nearly every
+    triple: Python sees only the types that are new and the classes that can clash.
     """
     schema = _Schema(store)
+    derived = _property_closure(store, schema)
+    base = str(ID)
+    extra_types: dict = defaultdict(set)  # types that follow from the derived property triples
+    for s, p, o in derived:
+        for c in schema.domain.get(p, ()):
+            extra_types[s].update(schema.super_classes.get(c, {c}))
+        if not isinstance(o, Literal):
+            for c in schema.range.get(p, ()):
+                extra_types[o].update(schema.super_classes.get(c, {c}))
+
+    clashing = set(schema.disjoint) | {_NOTHING}
+    queries = [_types_query(schema, branch, new_only=True) for branch in _TYPE_SOURCES]
+    queries += [_types_query(schema, branch, among=clashing) for branch in _TYPE_SOURCES]
+    answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
+    new: set[tuple] = set()
+    for rows in answers[: len(_TYPE_SOURCES)]:
+        new.update((x, TYPE, d) for x, d in rows)
+    types: dict = defaultdict(set)
+    for rows in answers[len(_TYPE_SOURCES) :]:
+        for x, d in rows:
+            types[x].add(d)
+    for node, classes in extra_types.items():
+        types[node].update(classes & clashing)
+        if isinstance(node, NamedNode) and node.value.startswith(base):
+            new.update((node, TYPE, c) for c in classes - _NOISE)
+    problems = _inconsistencies(types, schema, assembly)
+
+    new.update(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
+    # A rule may derive a triple that some graph already holds.
+    triples = [Triple(*t) for t in new if not _in_store(store, t)]
+    triples.sort(key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+    return triples, problems
+
+
+def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
+    """The triples the property rules add (semi-naive, to a fixpoint), minus those read."""
     known: set[tuple] = set()
     agenda: list[tuple] = []
     by_subject: dict = defaultdict(lambda: defaultdict(set))
@@ -157,7 +209,7 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
             by_subject[p][s].add(o)
             by_object[p][o].add(s)
 
-    for p in schema.properties_in_play():
+    for p in schema.property_rule_predicates():
         for q in store.quads_for_pattern(None, p, None):
             emit(q.subject, p, q.object)
     asserted = set(known)
@@ -175,37 +227,40 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
                 emit(s, p, x)
             for y in list(by_object[p].get(s, ())):
                 emit(y, p, o)
+    return known - asserted
 
-    types: dict = defaultdict(set)
-    for q in store.quads_for_pattern(None, TYPE, None):
-        types[q.subject].add(q.object)
-    asserted_types = {s: set(cs) for s, cs in types.items()}
-    for s, p, o in known:
-        for c in schema.domain.get(p, ()):
-            types[s].add(c)
-        if not isinstance(o, Literal):
-            for c in schema.range.get(p, ()):
-                types[o].add(c)
-    for classes in types.values():
-        for c in list(classes):
-            classes.update(schema.super_classes.get(c, ()))
-    problems = _inconsistencies(types, schema, assembly)
 
-    base = str(ID)
-    new: set[tuple] = set()
-    for s, p, o in known - asserted:
-        if isinstance(s, NamedNode) and s.value.startswith(base):
-            new.add((s, p, o))
-    for node, classes in types.items():
-        if not (isinstance(node, NamedNode) and node.value.startswith(base)):
-            continue
-        had = asserted_types.get(node, set())
-        for c in classes - had - _NOISE:
-            new.add((node, TYPE, c))
-    # A rule may re-derive a triple that sits in a graph other than the ones read above.
-    triples = [Triple(*t) for t in new if not _in_store(store, t)]
-    triples.sort(key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
-    return triples, problems
+#: Where a node's classes come from: its rdf:type triples, and the domains and ranges of the
+#: properties it is the subject or object of. One query each, so that they run side by side.
+_TYPE_SOURCES = ("type", "domain", "range")
+
+
+def _types_query(schema: _Schema, branch: str, new_only: bool = False, among: set | None = None) -> str:
+    """The query for (node, class) pairs from one source, closed under the class hierarchy.
+
+    ``new_only``: only pairs about the project's entities that no graph states, minus
+    owl:Thing and rdfs:Resource. ``among``: only pairs whose class is one of these.
+    """
+    if branch == "type":
+        direct = f"?x <{_RDF}type> ?c"
+    else:
+        axioms = schema.domain if branch == "domain" else schema.range
+        rows = " ".join(f"(<{p.value}> <{c.value}>)" for p, cs in axioms.items() for c in cs)
+        edge = "?x ?p ?_o" if branch == "domain" else "?_s ?p ?x FILTER(!isLiteral(?x))"
+        direct = f"VALUES (?p ?c) {{ {rows} }} {edge}"
+    filters = ""
+    if new_only:
+        noise = ", ".join(f"<{n.value}>" for n in sorted(_NOISE, key=str))
+        filters = (
+            f'FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{ID}") && ?d NOT IN ({noise})) '
+            f"FILTER NOT EXISTS {{ ?x <{_RDF}type> ?d }}"
+        )
+    if among is not None:
+        filters += f" FILTER(?d IN ({', '.join(f'<{c.value}>' for c in sorted(among, key=str))}))"
+    return (
+        f"SELECT DISTINCT ?x ?d WHERE {{ {{ SELECT DISTINCT ?x ?c WHERE {{ {direct} }} }} "
+        f"OPTIONAL {{ {schema.class_pairs()} }} BIND(COALESCE(?sup, ?c) AS ?d) {filters} }}"
+    )
 
 
 def _in_store(store: Store, t: tuple) -> bool:

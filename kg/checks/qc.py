@@ -13,6 +13,7 @@ from pathlib import Path
 from pyoxigraph import Literal, Store
 
 from kg.assembly import Assembly
+from kg.concurrency import map_in_threads
 from kg.iris import compact
 from kg.problems import DataError, Problem
 
@@ -23,16 +24,14 @@ def run_quality_checks(
     """Run every check; return rows per check and the problems."""
     counts: dict[str, int] = {}
     problems: list[Problem] = []
-    for path in sorted(folder.glob("*.rq")):
+    paths = sorted(folder.glob("*.rq"))
+    for path, answer in zip(paths, map_in_threads(lambda p: _run(store, p), paths), strict=True):
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        try:
-            solutions = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
-            names = [v.value for v in solutions.variables]
-            rows = list(solutions)
-        except SyntaxError as exc:
+        if isinstance(answer, SyntaxError):
             raise DataError(
-                [Problem(display, exc.lineno or 0, f"SPARQL syntax error: {exc.msg}")], "qc"
-            ) from None
+                [Problem(display, answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc"
+            )
+        names, rows = answer
         counts[path.stem] = len(rows)
         for row in rows:
             focus = row["focus"]
@@ -60,6 +59,15 @@ def run_quality_checks(
                 )
             )
     return counts, problems
+
+
+def _run(store: Store, path: Path) -> tuple[list[str], list] | SyntaxError:
+    """One check's column names and rows, or its syntax error (reported in file order, not thread order)."""
+    try:
+        solutions = store.query(path.read_text(encoding="utf-8"), use_default_graph_as_union=True)
+        return [v.value for v in solutions.variables], list(solutions)
+    except SyntaxError as exc:
+        return exc
 
 
 def _show(term) -> str:

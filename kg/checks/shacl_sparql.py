@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pyoxigraph import BlankNode, Literal, NamedNode, Store
 
 from kg.assembly import Assembly
+from kg.concurrency import map_in_threads
 from kg.iris import compact
 from kg.problems import Problem
 
@@ -121,8 +122,17 @@ class _Shapes:
 
 
 class _Validator:
-    def __init__(self, data: Store, shapes: Store):
+    """Walks the shapes; every query goes through :meth:`_select`.
+
+    With ``answers=None`` the walk only records its queries (``planned``) and sees no rows:
+    which queries a shapes graph needs never depends on their answers, so they can all be run
+    beforehand, side by side, and the second walk reads ``answers``.
+    """
+
+    def __init__(self, data: Store, shapes: Store, answers: dict[str, list] | None = None):
         self.data, self.sh = data, _Shapes(shapes)
+        self.answers = answers
+        self.planned: dict[str, None] = {}
         self.results: list[Result] = []
         self._failing: dict = {}
         self._details: dict = {}
@@ -130,7 +140,10 @@ class _Validator:
     # --- queries ---------------------------------------------------------------------------
 
     def _select(self, query: str) -> list:
-        return list(self.data.query(query, use_default_graph_as_union=True))
+        if self.answers is None:
+            self.planned[query] = None
+            return []
+        return self.answers[query]
 
     def failing(self, shape) -> set:
         """Nodes that do not conform to ``shape``, among every value of a path that refers to it."""
@@ -425,8 +438,19 @@ def _string(text: str) -> str:
 
 
 def shacl_results(data: Store, shapes: Store) -> tuple[int, list[Result]]:
-    """Validate ``data`` (every graph, as one) against ``shapes``; return the node-shape count and results."""
-    validator = _Validator(data, shapes)
+    """Validate ``data`` (every graph, as one) against ``shapes``; return the node-shape count and results.
+
+    The queries run on :func:`kg.concurrency.query_threads` threads (Oxigraph releases the GIL
+    while it evaluates), then the results are read in the order of the shapes.
+    """
+    plan = _Validator(data, shapes)
+    plan.run()
+
+    def select(query: str) -> list:
+        return list(data.query(query, use_default_graph_as_union=True))
+
+    answers = dict(zip(plan.planned, map_in_threads(select, list(plan.planned)), strict=True))
+    validator = _Validator(data, shapes, answers)
     n = validator.run()
     return n, sorted(
         set(validator.results),
