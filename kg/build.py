@@ -28,6 +28,7 @@ from kg.iris import ID, graph_iri
 from kg.layout import Layout
 from kg.namespaces import AIGEO
 from kg.problems import DataError, Problem
+from kg.sheetcache import SheetCache
 from kg.sheets import project_path
 
 ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
@@ -46,6 +47,10 @@ class BuildState:
     store: Store = field(default_factory=Store)
     report: dict = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    #: fact sheets kept from earlier builds (None: not used, as when nothing is written)
+    cache: SheetCache | None = None
+    #: documents whose sheets came from the cache, their quotes verified by an earlier build
+    reused: set[str] = field(default_factory=set)
 
 
 #: Below this many asserted triples, ``engine="auto"`` runs the reference libraries (pyshacl,
@@ -82,16 +87,31 @@ def build(
         "stages": [],
         "checks": {},
     }
+    from kg.output import builds_dir
+    from kg.sheetcache import CACHE_FOLDER, SheetCache, context_key
+
+    # Only a build that writes keeps what it read: `kg validate` reads the cache, adds nothing.
+    state.cache = SheetCache(builds_dir(layout.out) / CACHE_FOLDER, context_key(layout.ontology), keep=write)
+    try:
+        _stages(state, write, progress, engine)
+    finally:
+        state.cache.discard()  # a no-op after a successful write moved the entries
+    return state
+
+
+def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
+    layout = state.layout
     timer = _Timer(state.report["stages"], progress)
     with timer("parse"):
         sources = _parse(state)
     with timer("provenance"):
         from kg.checks.provenance import check_provenance
 
-        checked, problems = check_provenance(state.store, sources, state.assembly)
+        checked, problems = check_provenance(state.store, sources, state.assembly, state.reused)
         _fail(problems, "provenance")
         state.report["checks"]["provenance"] = {
             "quotes_checked": checked,
+            "documents_reused": len(state.reused),
             "documents_hashed": len(sources),
         }
     with timer("derive"):
@@ -120,14 +140,13 @@ def build(
     state.report["counts"] = _counts(state.store)
     if write:
         _write(state, progress)
-    return state
 
 
 def _parse(state: BuildState):
-    from kg.claims import load_fact_sheets
     from kg.countries import add_countries
     from kg.currencies import add_currencies
     from kg.entities import load_entities
+    from kg.factsheets import load_fact_sheets
     from kg.sources import load_cited_documents, load_sources
     from kg.turtle import read_turtle, refuse_other_rdf
     from kg.vocabulary import Vocabulary
@@ -151,7 +170,9 @@ def _parse(state: BuildState):
         layout.data / "documents", layout.root, assembly, problems, document_classes, sources
     )
     load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
-    load_fact_sheets(layout.data / "facts", layout.root, sources, vocab, assembly, problems)
+    _, state.reused = load_fact_sheets(
+        layout.data / "facts", layout.root, sources, vocab, assembly, problems, state.store, state.cache
+    )
     problems.extend(_unknown_references(assembly))
     _fail(problems, "parse")
     state.store.extend(assembly.quads)
@@ -160,6 +181,7 @@ def _parse(state: BuildState):
         "shape_files": len(list(layout.shapes.glob("*.ttl"))),
         "source_documents": len(sources),
         "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
+        "fact_sheets_reused": len(state.reused),
         "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
     }
     return sources
@@ -251,8 +273,8 @@ def _reason(state: BuildState, engine: str, data_graph, found: list[Problem]) ->
 
 def _counts(store: Store) -> dict:
     graphs: Counter[str] = Counter()
-    for q in store:
-        graphs[q.graph_name.value] += 1
+    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
+        graphs[row["g"].value] = int(row["n"].value)
     prefix = "PREFIX aigeo: <" + str(AIGEO) + ">\n"
     claims = int(
         next(iter(store.query(prefix + "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a aigeo:Claim } }")))[
@@ -302,6 +324,7 @@ def _write(state: BuildState, progress) -> None:
         (folder / REPORT_FILE).write_text(
             json.dumps(state.report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        state.cache.commit()  # under the builds' lock, with the build that verified the entries
     if progress:
         progress("write", time.perf_counter() - started)
 

@@ -21,21 +21,23 @@ absent fails with the nearest passage; one that occurs more than once needs ``oc
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode
+from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.assembly import Assembly
 from kg.iris import ID, entity_iri
 from kg.namespaces import AIGEO, OA, XSD
-from kg.problems import Problem
-from kg.sheets import check_fields, check_key, read_sheets
+from kg.problems import DataError, Problem
+from kg.sheets import check_fields, check_key
 from kg.sources import Source
 from kg.values import date_literal, typed_literal
 from kg.vocabulary import Vocabulary
-from kg.yamlfile import Located
+from kg.yamlfile import Located, load_text
 
 _SHEET_REQUIRED = {"document", "claims"}
 _SHEET_ALLOWED = {"claimant", "confidence", "note"}
@@ -82,56 +84,70 @@ def claim_iri(doc_id: str, claim_id: str) -> str:
     return str(ID) + f"claim/{doc_id}/{claim_id}"
 
 
-def load_fact_sheets(
-    folder: Path,
-    root: Path,
-    sources: dict[str, Source],
-    vocab: Vocabulary,
-    assembly: Assembly,
-    problems: list[Problem],
-) -> int:
-    """Read every fact sheet in ``folder`` into ``assembly``; return the number of claims."""
-    count = 0
-    sheet_of: dict[str, str] = {}
-    for display, sheet in read_sheets(folder, root, problems):
-        if not check_fields(sheet, _SHEET_REQUIRED, _SHEET_ALLOWED, "fact sheet", problems, display, 1):
-            continue
-        doc_id = sheet["document"]
-        source = sources.get(doc_id) if isinstance(doc_id, str) else None
-        if source is None:
-            near = difflib.get_close_matches(str(doc_id), list(sources), n=3)
-            hint = f"; did you mean {', '.join(near)}?" if near else " (no such data/sources/<id>.yaml)"
-            problems.append(Problem(display, sheet.line_of("document"), f"unknown document {doc_id!r}{hint}"))
-            continue
-        if source.broken:
-            continue  # its record or text could not be read, which is already reported
-        if source.id in sheet_of:
-            # two sheets would mint the same claim IRIs and merge claims silently
-            problems.append(
-                Problem(
-                    display,
-                    sheet.line_of("document"),
-                    f"document {source.id!r} already has a fact sheet: {sheet_of[source.id]}",
-                )
+@dataclass
+class SheetOutput:
+    """What one fact sheet became, apart from its quads: picklable, to cross processes."""
+
+    display: str
+    key: str | None = None
+    #: the document the sheet quotes, once known to exist and be readable, and its line
+    document: str | None = None
+    document_line: int = 1
+    claims: int = 0
+    problems: list[Problem] = dataclasses.field(default_factory=list)
+    sites: list[tuple[str, str, int]] = dataclasses.field(default_factory=list)
+    references: list[tuple[str, str, int]] = dataclasses.field(default_factory=list)
+    #: the sheet's quads as an N-Quads file, once written (only for a sheet without problems)
+    nquads: Path | None = None
+    nquads_sha256: str | None = None
+
+
+def read_fact_sheet(
+    display: str, text: str, sources: dict[str, Source], vocab: Vocabulary
+) -> tuple[SheetOutput, list[Quad]]:
+    """Parse one fact sheet's ``text``; return what it became and its claims' quads.
+
+    Depends on nothing but its arguments, so sheets can be read in any order and process.
+    Cross-sheet checks (two sheets for one document) are the caller's.
+    """
+    out = SheetOutput(display)
+    problems = out.problems
+    assembly = Assembly()
+    try:
+        sheet = load_text(text, display)
+    except DataError as exc:
+        problems.extend(exc.problems)
+        return out, []
+    if not check_fields(sheet, _SHEET_REQUIRED, _SHEET_ALLOWED, "fact sheet", problems, display, 1):
+        return out, []
+    doc_id = sheet["document"]
+    source = sources.get(doc_id) if isinstance(doc_id, str) else None
+    if source is None:
+        near = difflib.get_close_matches(str(doc_id), list(sources), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else " (no such data/sources/<id>.yaml)"
+        problems.append(Problem(display, sheet.line_of("document"), f"unknown document {doc_id!r}{hint}"))
+        return out, []
+    if source.broken:
+        return out, []  # its record or text could not be read, which is already reported
+    out.document, out.document_line = source.id, sheet.line_of("document")
+    if not source.held:
+        problems.append(
+            Problem(
+                display,
+                sheet.line_of("document"),
+                f"the text of {source.id!r} is not held: its claims cannot be quoted",
             )
-            continue
-        sheet_of[source.id] = display
-        if not source.held:
-            problems.append(
-                Problem(
-                    display,
-                    sheet.line_of("document"),
-                    f"the text of {source.id!r} is not held: its claims cannot be quoted",
-                )
-            )
-            continue
-        if not isinstance(sheet["claims"], list):
-            problems.append(Problem(display, sheet.line_of("claims"), "claims must be a list"))
-            continue
-        seen: dict[str, int] = {}
-        for record in sheet["claims"]:
-            count += _load_claim(record, sheet, source, display, vocab, assembly, problems, seen)
-    return count
+        )
+        return out, []
+    if not isinstance(sheet["claims"], list):
+        problems.append(Problem(display, sheet.line_of("claims"), "claims must be a list"))
+        return out, []
+    seen: dict[str, int] = {}
+    for record in sheet["claims"]:
+        out.claims += _load_claim(record, sheet, source, display, vocab, assembly, problems, seen)
+    out.sites = [(iri, file, line) for iri, (file, line) in assembly.sites.items()]
+    out.references = assembly.references
+    return out, assembly.quads
 
 
 def _load_claim(record, sheet, source: Source, display, vocab, assembly, problems, seen) -> int:

@@ -81,13 +81,13 @@ def check_output_link(out: Path) -> None:
 
 def _prune(root: Path, keep: Path) -> None:
     """Remove every other build folder, and links a killed build left before its swap; called
-    with the lock held, so none is being written."""
+    with the lock held, so none is being written. Other folders (the sheet cache) stay."""
     for child in root.iterdir():
         if child == keep or child.name == ".lock":
             continue
         if child.is_symlink():
             child.unlink(missing_ok=True)
-        elif child.is_dir():
+        elif child.is_dir() and built_at(child) is not None:
             shutil.rmtree(child, ignore_errors=True)
 
 

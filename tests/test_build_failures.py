@@ -7,6 +7,7 @@ import hashlib
 from pathlib import Path
 
 from kg.cli import main
+from kg.sheetcache import CACHE_FOLDER
 
 
 def _snapshot(out: Path) -> dict[str, str]:
@@ -77,7 +78,7 @@ def test_only_the_current_build_is_kept(project):
     for _ in range(3):
         assert main(["build", "-q"]) == 0
     builds = [p for p in (project / ".dist-builds").iterdir() if p.is_dir()]
-    assert builds == [(project / "dist").resolve()]
+    assert sorted(builds) == sorted([(project / "dist").resolve(), project / ".dist-builds" / CACHE_FOLDER])
 
 
 def test_output_path_that_is_a_real_folder_is_refused(project, capsys):

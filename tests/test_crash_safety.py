@@ -21,6 +21,7 @@ import pytest
 
 import kg
 from kg.output import COMPLETE_MARKER
+from kg.sheetcache import CACHE_FOLDER
 
 CODE_ROOT = Path(kg.__file__).resolve().parent.parent
 #: a hang guard, not a speed assertion: a build takes a few seconds alone
@@ -74,7 +75,12 @@ def _outputs(project: Path) -> dict[str, str]:
 
 
 def _build_folders(project: Path) -> list[Path]:
-    return sorted(p for p in (project / ".dist-builds").iterdir() if p.is_dir() and not p.is_symlink())
+    """The build folders (the sheet cache beside them is not a build)."""
+    return sorted(
+        p
+        for p in (project / ".dist-builds").iterdir()
+        if p.is_dir() and not p.is_symlink() and p.name != CACHE_FOLDER
+    )
 
 
 # (the point the build announces, seconds to let it run past that point before SIGKILL, engine);
@@ -141,4 +147,6 @@ def test_two_builds_at_once_both_finish_and_prune_what_killed_builds_left(projec
     assert (project / "dist" / COMPLETE_MARKER).exists()
     assert after["graph.nq"] == before["graph.nq"] and after["inferred.nq"] == before["inferred.nq"]
     assert _build_folders(project) == [(project / "dist").resolve()]
-    assert sorted(p.name for p in builds.iterdir()) == sorted([".lock", (project / "dist").resolve().name])
+    names = sorted(p.name for p in builds.iterdir())
+    assert names == sorted([".lock", CACHE_FOLDER, (project / "dist").resolve().name])
+    assert not list((builds / CACHE_FOLDER).glob(".scratch-*")), "both builds removed their scratch"

@@ -19,13 +19,15 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyoxigraph import Store
 
 from kg.assembly import Assembly
 from kg.build import ONTOLOGY_GRAPH
-from kg.claims import load_fact_sheets
 from kg.entities import load_entities
+from kg.factsheets import load_fact_sheets
 from kg.problems import DataError, Problem, UsageError
 from kg.safety import check_query
+from kg.sheetcache import SheetCache
 from kg.sources import Source, document_iri, load_sources
 from kg.turtle import read_turtle
 from kg.vocabulary import Vocabulary
@@ -230,7 +232,11 @@ def test_fact_sheets_are_accepted_or_rejected_with_located_problems(text):
     sha = hashlib.sha256(TEXT.encode("utf-8")).hexdigest()
     source = Source("t", document_iri("t"), TEXT, text_file, "sources/t.txt", "en", sha, "sources/t.yaml", 3)
     problems: list[Problem] = []
-    load_fact_sheets(folder, WORK, {"t": source}, VOCAB, Assembly(), problems)
+    cache = SheetCache(WORK / "no-cache", "test", keep=False)  # read every sheet, keep nothing
+    try:
+        load_fact_sheets(folder, WORK, {"t": source}, VOCAB, Assembly(), problems, Store(), cache)
+    finally:
+        cache.discard()
     _check_problems(problems, "facts/")
 
 

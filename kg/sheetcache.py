@@ -1,0 +1,189 @@
+"""What each fact sheet became, kept between builds and keyed by content, so that a rebuild
+re-reads only the sheets (and documents) that changed.
+
+An entry is two files named by one key: ``<key>.nq``, the N-Quads the sheet's claims became,
+and ``<key>.json``, where each claim is defined and which entities it refers to. The key hashes
+the sheet's path and text together with the *context*: aigeo's own code and the ontology, which
+decide how a record becomes triples. The JSON also names the document the sheet quotes and a
+fingerprint of that document (its language and the SHA-256 of its text), checked on every hit:
+a sheet whose document changed is read again.
+
+Entries are made in a scratch folder while a build runs and move into the cache only when the
+build has passed every check, so a hit is a sheet whose quotes were verified against that very
+text (the provenance stage skips it). After a successful write, entries no build used are pruned.
+The cache lives next to the builds (``.dist-builds/sheet-cache/``); deleting it only costs time.
+See docs/decisions/20261123-fast-paths.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg import __version__
+
+_PACKAGE = Path(__file__).resolve().parent
+CACHE_FOLDER = "sheet-cache"
+
+
+def context_key(ontology: Path) -> str:
+    """Hash of what turns a sheet into triples besides the sheet itself: the code and the ontology."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")) + sorted(ontology.glob("*.ttl")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def document_fingerprint(source) -> str:
+    """What of a document a sheet's triples depend on: its id, IRI, language and text."""
+    return f"{source.id}|{source.iri}|{source.language}|{source.sha256_actual()}"
+
+
+@dataclass
+class Entry:
+    """A sheet's cached output: where its quads are and what the build needs to know of them."""
+
+    key: str
+    display: str
+    nquads: Path
+    document: str
+    document_line: int
+    fingerprint: str
+    claims: int
+    sites: list[tuple[str, str, int]]
+    references: list[tuple[str, str, int]]
+    #: SHA-256 of the N-Quads file, checked before a hit is used
+    sha256: str
+    #: the N-Quads, once read and checked by :meth:`SheetCache.lookup`
+    data: bytes | None = None
+
+    @classmethod
+    def of(cls, out, fingerprint: str) -> Entry:
+        """The entry for a :class:`kg.claims.SheetOutput` just read without problems."""
+        return cls(
+            out.key,
+            out.display,
+            out.nquads,
+            out.document,
+            out.document_line,
+            fingerprint,
+            out.claims,
+            out.sites,
+            out.references,
+            out.nquads_sha256,
+        )
+
+
+@dataclass
+class SheetCache:
+    """Entries under ``folder`` for one context; with ``keep=False`` (``kg validate``) the
+    entries are read but none is added or pruned."""
+
+    folder: Path
+    context: str
+    keep: bool = True
+    scratch: Path = field(init=False)
+    used: set[str] = field(default_factory=set)
+    staged: set[str] = field(default_factory=set)
+
+    def __post_init__(self):
+        if self.keep:
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(parents=True, exist_ok=True)
+        parent = self.folder if self.keep and self.folder.is_dir() else None
+        self.scratch = Path(tempfile.mkdtemp(prefix=f".scratch-{os.getpid()}-", dir=parent))
+
+    def key(self, display: str, text: str) -> str:
+        """The key of a sheet with this path and text."""
+        blob = f"{self.context}\0{display}\0{text}".encode()
+        return hashlib.sha256(blob).hexdigest()
+
+    def lookup(self, key: str, fingerprints: dict[str, str]) -> Entry | None:
+        """The entry for ``key``, its N-Quads read into ``data``, if there is one, its document
+        has the same fingerprint and its N-Quads the recorded SHA-256 (else the sheet is read)."""
+        entry = _read_entry(self.folder, key)
+        if entry is None or fingerprints.get(entry.document) != entry.fingerprint:
+            return None
+        try:
+            data = entry.nquads.read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != entry.sha256:
+            return None
+        entry.data = data
+        self.used.add(key)
+        return entry
+
+    def stage(self, entry: Entry) -> None:
+        """Write ``entry``'s JSON next to its N-Quads in the scratch folder (its N-Quads are there)."""
+        record = {
+            "display": entry.display,
+            "document": entry.document,
+            "document_line": entry.document_line,
+            "fingerprint": entry.fingerprint,
+            "claims": entry.claims,
+            "sites": entry.sites,
+            "references": entry.references,
+            "sha256": entry.sha256,
+        }
+        (self.scratch / f"{entry.key}.json").write_text(json.dumps(record, ensure_ascii=False), "utf-8")
+        self.staged.add(entry.key)
+
+    def commit(self) -> None:
+        """Move the staged entries into the cache, prune the entries this build did not use."""
+        if not self.keep or not self.folder.is_dir():
+            self.discard()
+            return
+        for key in self.staged:
+            # N-Quads first: an entry is only found through its JSON
+            os.replace(self.scratch / f"{key}.nq", self.folder / f"{key}.nq")
+            os.replace(self.scratch / f"{key}.json", self.folder / f"{key}.json")
+        keep = self.used | self.staged
+        for path in self.folder.iterdir():
+            if path.is_file() and path.suffix in (".nq", ".json") and path.stem not in keep:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            elif path.is_dir() and path.name.startswith(".scratch-") and not _alive(path.name):
+                shutil.rmtree(path, ignore_errors=True)  # left by a killed build
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the scratch folder (a failed build keeps no entry)."""
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _read_entry(folder: Path, key: str) -> Entry | None:
+    try:
+        record = json.loads((folder / f"{key}.json").read_text("utf-8"))
+        return Entry(
+            key,
+            record["display"],
+            folder / f"{key}.nq",
+            record["document"],
+            int(record["document_line"]),
+            record["fingerprint"],
+            int(record["claims"]),
+            [tuple(s) for s in record["sites"]],
+            [tuple(r) for r in record["references"]],
+            record["sha256"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # missing or damaged: the sheet is read again
+
+
+def _alive(scratch_name: str) -> bool:
+    """Whether the process that made a scratch folder (``.scratch-<pid>-...``) still runs."""
+    try:
+        pid = int(scratch_name.split("-")[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
