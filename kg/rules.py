@@ -151,7 +151,8 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
     """Apply the ontology's OWL RL rules to every graph of ``store``; return new triples and problems.
 
     New triples are those about the project's entities (subject under ``id/``) that no graph
-    already holds, sorted. Raises :class:`Unsupported` if the ontology needs a rule not here.
+    already holds, in no particular order (the build sorts what it writes). Raises
+    :class:`Unsupported` if the ontology needs a rule not here.
 
     Property rules run in Python over the few predicates with property axioms. Types (domain,
     range and the class hierarchy) run as SPARQL inside Oxigraph, because they touch nearly every
@@ -172,23 +173,23 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
     queries = [_types_query(schema, branch, new_only=True) for branch in _TYPE_SOURCES]
     queries += [_types_query(schema, branch, among=clashing) for branch in _TYPE_SOURCES]
     answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
-    new: set[tuple] = set()
-    for rows in answers[: len(_TYPE_SOURCES)]:
-        new.update((x, TYPE, d) for x, d in rows)
+    # The type queries return only types no graph states; what follows from derived triples
+    # is checked against the store below.
+    new_types = {(x, d) for rows in answers[: len(_TYPE_SOURCES)] for x, d in rows}
     types: dict = defaultdict(set)
     for rows in answers[len(_TYPE_SOURCES) :]:
         for x, d in rows:
             types[x].add(d)
+    unchecked: list[tuple] = []
     for node, classes in extra_types.items():
         types[node].update(classes & clashing)
         if isinstance(node, NamedNode) and node.value.startswith(base):
-            new.update((node, TYPE, c) for c in classes - _NOISE)
+            unchecked.extend((node, TYPE, c) for c in classes - _NOISE if (node, c) not in new_types)
     problems = _inconsistencies(types, schema, assembly)
-
-    new.update(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
+    unchecked.extend(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
+    triples = [Triple(x, TYPE, d) for x, d in new_types]
     # A rule may derive a triple that some graph already holds.
-    triples = [Triple(*t) for t in new if not _in_store(store, t)]
-    triples.sort(key=lambda t: (t.subject.value, t.predicate.value, str(t.object)))
+    triples += [Triple(*t) for t in set(unchecked) if not _in_store(store, t)]
     return triples, problems
 
 
