@@ -19,6 +19,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
 
@@ -30,8 +31,11 @@ from kg.iris import ID, graph_iri
 from kg.layout import Layout
 from kg.namespaces import AIGEO
 from kg.problems import DataError, Problem
-from kg.sheetcache import SheetCache
 from kg.sheets import project_path
+
+if TYPE_CHECKING:
+    from kg.factsheets import SheetsLoaded
+    from kg.sheetcache import SheetCache
 
 ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
 INFERRED_GRAPH = NamedNode(graph_iri("inferred"))
@@ -51,8 +55,8 @@ class BuildState:
     warnings: list[Problem] = field(default_factory=list)
     #: fact sheets kept from earlier builds (None: not used, as when nothing is written)
     cache: SheetCache | None = None
-    #: documents whose sheets came from the cache, their quotes verified by an earlier build
-    reused: set[str] = field(default_factory=set)
+    #: the fact sheets loaded: which came from the cache, whose quotes are verified already
+    sheets: SheetsLoaded | None = None
 
 
 #: Below this many asserted triples, ``engine="auto"`` runs the reference libraries (pyshacl,
@@ -109,11 +113,12 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
     with timer("provenance"):
         from kg.checks.provenance import check_provenance
 
-        checked, problems = check_provenance(state.store, sources, state.assembly, state.reused)
+        checked, problems = check_provenance(state.store, sources, state.assembly, state.sheets.verified)
         _fail(problems, "provenance")
         state.report["checks"]["provenance"] = {
-            "quotes_checked": checked,
-            "documents_reused": len(state.reused),
+            # the sheets' quotes are checked as they are read, so this stage sees only the rest
+            "quotes_checked": checked + state.sheets.quotes_checked,
+            "documents_reused": len(state.sheets.reused),
             "documents_hashed": len(sources),
         }
     with timer("derive"):
@@ -175,7 +180,7 @@ def _parse(state: BuildState):
         layout.data / "documents", layout.root, assembly, problems, document_classes, sources
     )
     load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
-    _, state.reused = load_fact_sheets(
+    state.sheets = load_fact_sheets(
         layout.data / "facts", layout.root, sources, vocab, assembly, problems, state.store, state.cache
     )
     problems.extend(_unknown_references(assembly))
@@ -186,7 +191,7 @@ def _parse(state: BuildState):
         "shape_files": len(list(layout.shapes.glob("*.ttl"))),
         "source_documents": len(sources),
         "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
-        "fact_sheets_reused": len(state.reused),
+        "fact_sheets_reused": len(state.sheets.reused),
         "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
     }
     return sources

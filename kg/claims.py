@@ -100,6 +100,8 @@ class SheetOutput:
     #: the sheet's quads as an N-Quads file, once written (only for a sheet without problems)
     nquads: Path | None = None
     nquads_sha256: str | None = None
+    #: quotes whose offsets the reading process checked against the text
+    quotes_checked: int = 0
 
 
 def read_fact_sheet(

@@ -15,6 +15,7 @@ import hashlib
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyoxigraph import RdfFormat, Store, serialize
@@ -32,6 +33,21 @@ from kg.vocabulary import Vocabulary
 #: Below this many sheets to read, starting processes costs more than it saves.
 PROCESSES_FROM_SHEETS = 32
 
+
+@dataclass
+class SheetsLoaded:
+    """What :func:`load_fact_sheets` loaded."""
+
+    claims: int = 0
+    #: documents whose sheets came from the cache
+    reused: set[str] = field(default_factory=set)
+    #: documents whose claims' quotes are verified: by the reading processes, or by the build
+    #: that made the cache entry
+    verified: set[str] = field(default_factory=set)
+    #: quotes the reading processes checked
+    quotes_checked: int = 0
+
+
 # What the forked readers need; set before the pool forks, so it is shared, not pickled.
 _shared: tuple[dict[str, Source], Vocabulary, Path] | None = None
 
@@ -45,11 +61,8 @@ def load_fact_sheets(
     problems: list[Problem],
     store: Store,
     cache: SheetCache,
-) -> tuple[int, set[str]]:
-    """Load every ``*.yaml`` sheet in ``folder`` into ``store``; record sites in ``assembly``.
-
-    Return the number of claims and the ids of the documents whose sheets came from ``cache``.
-    """
+) -> SheetsLoaded:
+    """Load every ``*.yaml`` sheet in ``folder`` into ``store``; record sites in ``assembly``."""
     fingerprints = {s.id: document_fingerprint(s) for s in sources.values() if s.held and not s.broken}
     outputs: list[SheetOutput | Entry] = []
     misses: list[tuple[str, str, str]] = []
@@ -76,7 +89,7 @@ def load_fact_sheets(
             # while the readers go on; a sheet that fails a check below fails the build anyway
             store.load(path=out.nquads, format=RdfFormat.N_QUADS)
 
-    count, reused = 0, set()
+    loaded = SheetsLoaded()
     sheet_of: dict[str, str] = {}
     for out in outputs:
         if out.document is not None:
@@ -99,12 +112,14 @@ def load_fact_sheets(
         for iri, file, line in out.sites:
             assembly.define(iri, file, line)
         assembly.references.extend(out.references)
-        count += out.claims
+        loaded.claims += out.claims
+        loaded.verified.add(out.document)
         if isinstance(out, Entry):
-            reused.add(out.document)
+            loaded.reused.add(out.document)
         else:
+            loaded.quotes_checked += out.quotes_checked
             cache.stage(Entry.of(out, fingerprints[out.document]))
-    return count, reused
+    return loaded
 
 
 def _read_all(
@@ -129,11 +144,29 @@ def _read_all(
         _shared = None
 
 
+def _check_quotes(out: SheetOutput, quads: list, source: Source) -> tuple[int, list[Problem]]:
+    """The provenance check (:mod:`kg.checks.provenance`) on this sheet's claims alone, here on
+    the reading process rather than over the whole store later: the sheet's graph then counts
+    as verified, as a cache hit does."""
+    from kg.checks.provenance import check_provenance
+
+    own = Store()
+    own.extend(quads)
+    sites = Assembly()
+    for iri, file, line in out.sites:
+        sites.define(iri, file, line)
+    checked, problems = check_provenance(own, {source.id: source}, sites)
+    return checked, [p for p in problems if p.focus != f"doc/{source.id}"]  # the hash is checked later
+
+
 def _read_one(job: tuple[str, str, str]) -> SheetOutput:
     display, text, key = job
     sources, vocab, scratch = _shared
     out, quads = read_fact_sheet(display, text, sources, vocab)
     out.key = key
+    if not out.problems and out.document is not None:
+        out.quotes_checked, problems = _check_quotes(out, quads, sources[out.document])
+        out.problems.extend(problems)
     if not out.problems and out.document is not None:  # else the sheet is not loaded
         data = serialize(quads, format=RdfFormat.N_QUADS)
         out.nquads, out.nquads_sha256 = scratch / f"{key}.nq", hashlib.sha256(data).hexdigest()
