@@ -165,3 +165,19 @@ def test_problems_are_the_same_lines_in_the_same_order_either_way(project, capsy
 
 def _report_sheets(root: Path) -> int:
     return len(list((root / "data/facts").glob("*.yaml")))
+
+
+def test_a_scratch_folder_left_by_a_killed_build_is_pruned_and_a_live_one_kept(project, capsys):
+    import os
+
+    assert _build(capsys)[0] == 0
+    folder = builds_dir(project / "dist") / CACHE_FOLDER
+    dead = folder / ".scratch-999999999-left"  # no such process
+    live = folder / f".scratch-{os.getpid()}-busy"  # this process: a build still running
+    for scratch in (dead, live):
+        scratch.mkdir()
+        (scratch / "x.nq").write_bytes(b"")
+    _edit_sheet(project, "confidence: medium", "confidence: low")  # so that the build writes
+    assert _build(capsys)[0] == 0
+    assert not dead.exists()
+    assert live.is_dir()
