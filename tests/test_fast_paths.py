@@ -277,27 +277,32 @@ def test_competency_questions_answer_the_same_on_rdflib(built):
     """Every question with its default parameters, on pyoxigraph and on rdflib's SPARQL engine."""
     from collections import Counter
 
-    from kg.queries import convert_value, find_queries
     from kg.store import EntityResolver, embedded_runner, open_build
 
     run = embedded_runner(open_build(built / "dist"))
     dataset = rdflib.Dataset(default_union=True)
     for name in ("graph.nq", "inferred.nq"):
         dataset.parse(built / "dist" / name, format="nquads")
-    resolver = EntityResolver(run)
     answered = 0
+    for name, text in _questions_with_defaults(EntityResolver(run)):
+        ours = Counter(tuple(_value(_to_rdflib(t)) for t in row) for row in run(text))
+        theirs = Counter(tuple(_value(t) for t in row) for row in dataset.query(text))
+        assert ours == theirs, name
+        answered += bool(ours)
+    assert answered >= 10, "most questions have an answer with their defaults"
+
+
+def _questions_with_defaults(resolver):
+    """Every competency question as (name, SPARQL text) with its parameters' defaults bound."""
+    from kg.queries import convert_value, find_queries
+
     for name, query in find_queries(ROOT / "queries" / "cq").items():
         values = {
             key: convert_value(param, param.default, resolver.resolve)
             for key, param in query.params.items()
             if param.default is not None
         }
-        text = query.bind(values)
-        ours = Counter(tuple(_value(_to_rdflib(t)) for t in row) for row in run(text))
-        theirs = Counter(tuple(_value(t) for t in row) for row in dataset.query(text))
-        assert ours == theirs, name
-        answered += bool(ours)
-    assert answered >= 10, "most questions have an answer with their defaults"
+        yield name, query.bind(values)
 
 
 def _value(term):
@@ -313,7 +318,6 @@ def test_large_builds_are_queried_through_an_on_disk_index(project_built, monkey
     """Above the size limit the first query indexes the build on disk; every question gives
     the same answers from the index as from the in-memory store, and the index is reused."""
     from kg import store as store_module
-    from kg.queries import convert_value, find_queries
     from kg.store import EntityResolver, embedded_runner, open_build
 
     out = project_built / "dist"
@@ -325,14 +329,7 @@ def test_large_builds_are_queried_through_an_on_disk_index(project_built, monkey
     made = index.stat().st_mtime_ns
     assert len(indexed) == len(open_build(out)) and index.stat().st_mtime_ns == made
     disk = embedded_runner(indexed)
-    resolver = EntityResolver(memory)
-    for name, query in find_queries(ROOT / "queries" / "cq").items():
-        values = {
-            key: convert_value(param, param.default, resolver.resolve)
-            for key, param in query.params.items()
-            if param.default is not None
-        }
-        text = query.bind(values)
+    for name, text in _questions_with_defaults(EntityResolver(memory)):
         assert sorted(map(str, memory(text))) == sorted(map(str, disk(text))), name
     with pytest.raises(RuntimeError, match="read-write"):
         indexed.add(next(iter(indexed)))
