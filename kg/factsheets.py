@@ -46,6 +46,8 @@ class SheetsLoaded:
     verified: set[str] = field(default_factory=set)
     #: quotes the reading processes checked
     quotes_checked: int = 0
+    #: document id -> cache key of its sheet, for every sheet loaded
+    keys: dict[str, str] = field(default_factory=dict)
 
 
 # What the forked readers need; set before the pool forks, so it is shared, not pickled.
@@ -114,6 +116,7 @@ def load_fact_sheets(
         assembly.references.extend(out.references)
         loaded.claims += out.claims
         loaded.verified.add(out.document)
+        loaded.keys[out.document] = out.key
         if isinstance(out, Entry):
             loaded.reused.add(out.document)
         else:

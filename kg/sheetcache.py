@@ -30,6 +30,8 @@ from kg import __version__
 
 _PACKAGE = Path(__file__).resolve().parent
 CACHE_FOLDER = "sheet-cache"
+#: what the last passing build's SHACL stage validated (written and read by kg.checks.shacl_reuse)
+VALIDATION_RECORD = "shacl-validated.json"
 
 
 def context_key(ontology: Path) -> str:
@@ -91,6 +93,8 @@ class SheetCache:
     scratch: Path = field(init=False)
     used: set[str] = field(default_factory=set)
     staged: set[str] = field(default_factory=set)
+    #: what the build's SHACL stage validated, written with the entries (see kg.checks.shacl_reuse)
+    validation: dict | None = None
 
     def __post_init__(self):
         if self.keep:
@@ -120,6 +124,14 @@ class SheetCache:
         self.used.add(key)
         return entry
 
+    def last_validation(self) -> dict | None:
+        """The validation record the last passing build left, if any and readable."""
+        try:
+            record = json.loads((self.folder / VALIDATION_RECORD).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
     def stage(self, entry: Entry) -> None:
         """Write ``entry``'s JSON next to its N-Quads in the scratch folder (its N-Quads are there)."""
         record = {
@@ -144,9 +156,18 @@ class SheetCache:
             # N-Quads first: an entry is only found through its JSON
             os.replace(self.scratch / f"{key}.nq", self.folder / f"{key}.nq")
             os.replace(self.scratch / f"{key}.json", self.folder / f"{key}.json")
+        if self.validation is not None:
+            partial = self.scratch / VALIDATION_RECORD
+            partial.write_text(json.dumps(self.validation), "utf-8")
+            os.replace(partial, self.folder / VALIDATION_RECORD)
         keep = self.used | self.staged
         for path in self.folder.iterdir():
-            if path.is_file() and path.suffix in (".nq", ".json") and path.stem not in keep:
+            if (
+                path.is_file()
+                and path.suffix in (".nq", ".json")
+                and path.stem not in keep
+                and path.name != VALIDATION_RECORD
+            ):
                 with contextlib.suppress(OSError):
                     path.unlink()
             elif path.is_dir() and path.name.startswith(".scratch-") and not _alive(path.name):

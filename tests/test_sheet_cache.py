@@ -13,7 +13,7 @@ import pytest
 from kg import factsheets
 from kg.cli import main
 from kg.output import builds_dir
-from kg.sheetcache import CACHE_FOLDER
+from kg.sheetcache import CACHE_FOLDER, VALIDATION_RECORD
 
 SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
 
@@ -33,7 +33,11 @@ def _files(root: Path, out: str = "dist") -> dict[str, bytes]:
 
 def _cache(root: Path) -> dict[str, str]:
     folder = builds_dir(root / "dist") / CACHE_FOLDER
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.is_file()}
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in folder.iterdir()
+        if p.is_file() and p.name != VALIDATION_RECORD
+    }
 
 
 def _edit_sheet(root: Path, old: str, new: str) -> None:

@@ -99,6 +99,35 @@ class Result:
     details: tuple = ()
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Focus nodes to leave out: IRIs ``<namespace><segment>/...`` with a segment in ``skip``.
+
+    The build passes the claims namespace (``id/claim/<document>/...``) and the documents whose
+    claims an earlier build validated, unchanged since (:mod:`kg.checks.shacl_reuse`).
+    """
+
+    namespace: str
+    skip: frozenset[str]
+
+    def keeps(self, node) -> bool:
+        """Whether ``node`` is validated."""
+        if not isinstance(node, NamedNode) or not node.value.startswith(self.namespace):
+            return True
+        segment, slash, _ = node.value[len(self.namespace) :].partition("/")
+        return not slash or segment not in self.skip
+
+    def sparql(self, var: str) -> str:
+        """The same test as a SPARQL ``FILTER`` on ``var``."""
+        ns = _string(self.namespace)
+        skip = ", ".join(_string(s) for s in sorted(self.skip))
+        rest = f"STRAFTER(STR({var}), {ns})"
+        return (
+            f'FILTER(!STRSTARTS(STR({var}), {ns}) || !CONTAINS({rest}, "/") '
+            f'|| STRBEFORE({rest}, "/") NOT IN ({skip}))'
+        )
+
+
 class _Shapes:
     """Read access to the shapes graph."""
 
@@ -129,9 +158,19 @@ class _Validator:
     beforehand, side by side, and the second walk reads ``answers``.
     """
 
-    def __init__(self, data: Store, shapes: Store, answers: dict[str, list] | None = None):
+    def __init__(
+        self,
+        data: Store,
+        shapes: Store,
+        answers: dict[str, list] | None = None,
+        scope: Scope | None = None,
+        focus_sets: dict[str, str] | None = None,
+    ):
         self.data, self.sh = data, _Shapes(shapes)
         self.answers = answers
+        self.scope = scope
+        #: focus pattern -> the pattern limited to ``scope``; shared by the two walks
+        self.focus_sets = {} if focus_sets is None else focus_sets
         self.planned: dict[str, None] = {}
         self.results: list[Result] = []
         self._failing: dict = {}
@@ -152,7 +191,7 @@ class _Validator:
             paths = self._referring_paths(shape)
             focus = " UNION ".join(f"{{ ?_ref <{p.value}> ?this }}" for p in paths) or "VALUES ?this {}"
             found: list[Result] = []
-            self._shape(shape, f"{{ {focus} }}", found)
+            self._shape(shape, self._scoped(f"{{ {focus} }}"), found)
             self._failing[shape] = {r.focus for r in found}
             self._details[shape] = found
         return self._failing[shape]
@@ -207,7 +246,32 @@ class _Validator:
         nodes = self.sh.objects(shape, "targetNode")
         if nodes:
             parts.append(f"{{ VALUES ?this {{ {' '.join(_term(n) for n in nodes)} }} }}")
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }}" if parts else ""
+        if not parts:
+            return ""
+        return self._scoped(f"{{ SELECT DISTINCT ?this WHERE {{ {' UNION '.join(parts)} }} }}")
+
+    def _scoped(self, focus: str) -> str:
+        """``focus`` limited to the scope's nodes: the same pattern when every node it binds is in
+        scope, else the nodes that are, written out (the constraints then join a short list
+        instead of filtering every node again in each of their queries)."""
+        if self.scope is None:
+            return focus
+        if focus not in self.focus_sets:
+            nodes = [
+                row[0]
+                for row in self.data.query(
+                    f"SELECT DISTINCT ?this WHERE {{ {focus} }}", use_default_graph_as_union=True
+                )
+            ]
+            kept = [n for n in nodes if self.scope.keeps(n)]
+            if len(kept) == len(nodes):
+                limited = focus
+            elif all(isinstance(n, NamedNode) for n in kept):
+                limited = f"{{ VALUES ?this {{ {' '.join(sorted(_term(n) for n in kept))} }} }}"
+            else:  # a blank node cannot be written out
+                limited = f"{{ {focus} {self.scope.sparql('?this')} }}"
+            self.focus_sets[focus] = limited
+        return self.focus_sets[focus]
 
     def _shape(self, shape, focus: str, out: list) -> None:
         """Evaluate one node shape on the focus nodes bound by the pattern ``focus``."""
@@ -437,20 +501,22 @@ def _string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def shacl_results(data: Store, shapes: Store) -> tuple[int, list[Result]]:
+def shacl_results(data: Store, shapes: Store, scope: Scope | None = None) -> tuple[int, list[Result]]:
     """Validate ``data`` (every graph, as one) against ``shapes``; return the node-shape count and results.
 
+    ``scope``: the focus nodes to validate, of targets and of nested shapes alike (the build
+    uses it to skip the claims of documents validated by an earlier build, unchanged since).
     The queries run on :func:`kg.concurrency.query_threads` threads (Oxigraph releases the GIL
     while it evaluates), then the results are read in the order of the shapes.
     """
-    plan = _Validator(data, shapes)
+    plan = _Validator(data, shapes, scope=scope)
     plan.run()
 
     def select(query: str) -> list:
         return list(data.query(query, use_default_graph_as_union=True))
 
     answers = dict(zip(plan.planned, map_in_threads(select, list(plan.planned)), strict=True))
-    validator = _Validator(data, shapes, answers)
+    validator = _Validator(data, shapes, answers, scope, plan.focus_sets)
     n = validator.run()
     return n, sorted(
         set(validator.results),
@@ -458,13 +524,17 @@ def shacl_results(data: Store, shapes: Store) -> tuple[int, list[Result]]:
     )
 
 
-def validate_shacl_sparql(data: Store, shapes: Store, assembly: Assembly) -> tuple[int, list[Problem]]:
+def validate_shacl_sparql(
+    data: Store, shapes: Store, assembly: Assembly, scope: Scope | None = None
+) -> tuple[int, list[Problem]]:
     """As :func:`kg.checks.shacl.validate_shacl`, on pyoxigraph stores; same problem lines.
+
+    ``scope`` limits the focus nodes, as in :func:`shacl_results`.
 
     Raises:
         Unsupported: the shapes need a feature not implemented here.
     """
-    n, results = shacl_results(data, shapes)
+    n, results = shacl_results(data, shapes, scope)
     owner = {q.object: q.subject for q in shapes.quads_for_pattern(None, NamedNode(SH + "property"), None)}
     problems = []
     for r in results:

@@ -1,0 +1,125 @@
+"""Which claims SHACL validates again in a rebuild, and what a build records for the next one.
+
+A fact sheet mints its claims, their evidence and their selectors under
+``id/claim/<document>/``, in its document's graph, and nothing else does. The shapes that reach
+those nodes read their triples and, through ``sh:class``, the types of the nodes they point to
+(claimants, documents, statuses, units). So the verdict of an earlier build on one document's
+claims still holds when
+
+- the sheet came from the cache (same sheet text, same document text, same code and ontology:
+  the entry's key and fingerprint, :mod:`kg.sheetcache`), and
+- the *context* is unchanged: the shapes, and every ``rdf:type`` and ``rdfs:subClassOf``
+  triple about a node outside that namespace (:func:`context_fingerprint`).
+
+It also needs every nested shape (``sh:node``, ``sh:qualifiedValueShape``, ``sh:or``,
+``sh:and``, ``sh:not``) to be reached along a path whose values a sheet mints itself
+(:data:`LOCAL_PATHS`), or to test only the value it is given: a shape with property shapes
+nested along ``aigeo:subject`` would read the subject's triples, which other documents' claims
+change (the truthy derivation). With such a shape nothing is reused.
+
+A build whose SHACL stage found nothing, not even a warning, records the cache keys of the
+sheets it validated (or reused) with the context it saw, next to the sheet cache's entries
+(:meth:`kg.sheetcache.SheetCache.last_validation`); the next build skips those claims when
+both still match. tests/test_sheet_cache.py
+compares such rebuilds with builds from scratch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from pyoxigraph import NamedNode, Store
+
+from kg.checks.shacl_sparql import SH, Scope
+from kg.iris import ID
+from kg.namespaces import AIGEO
+
+CLAIMS_NAMESPACE = str(ID) + "claim/"
+#: paths from a claim to nodes its sheet mints: its evidence, and the evidence's selectors
+LOCAL_PATHS = frozenset({str(AIGEO.evidence), "http://www.w3.org/ns/oa#hasSelector"})
+_NESTING = ("node", "qualifiedValueShape", "or", "and", "not")
+
+
+@dataclass
+class Reuse:
+    """What one build may skip, and what it will record."""
+
+    #: None when nothing can be reused (no record, another context, or shapes that nest elsewhere)
+    scope: Scope | None
+    #: the context this build saw; None when the shapes rule reuse out
+    context: str | None
+
+    def record(self, keys: dict[str, str], problems: list) -> dict | None:
+        """The record to keep when the build passes: the sheets' keys, if SHACL found nothing."""
+        if self.context is None or problems:
+            return None
+        return {"context": self.context, "keys": sorted(keys.values())}
+
+
+def prepare(
+    store: Store, shapes: Store, shapes_text: bytes, last: dict | None, keys: dict[str, str], reused: set[str]
+) -> Reuse:
+    """The scope of this build's validation.
+
+    ``last``: the record the last passing build left (:meth:`Reuse.record`); ``keys``: document
+    id -> cache key of its sheet, for every sheet loaded; ``reused``: the documents whose sheets
+    came from the cache.
+    """
+    if not _nests_locally(shapes):
+        return Reuse(None, None)
+    context = context_fingerprint(store, shapes_text)
+    try:
+        validated = set(last["keys"]) if last and last["context"] == context else set()
+    except (KeyError, TypeError):
+        validated = set()
+    skip = frozenset(doc for doc in reused if keys.get(doc) in validated)
+    return Reuse(Scope(CLAIMS_NAMESPACE, skip) if skip else None, context)
+
+
+def context_fingerprint(store: Store, shapes_text: bytes) -> str:
+    """SHA-256 of the shapes and of the type and subclass triples outside the claims' namespace."""
+    ns = json.dumps(CLAIMS_NAMESPACE)
+    query = (
+        "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+        "VALUES ?p { <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+        "<http://www.w3.org/2000/01/rdf-schema#subClassOf> } "
+        f'FILTER(!STRSTARTS(STR(?s), {ns}) || !CONTAINS(STRAFTER(STR(?s), {ns}), "/")) }}'
+    )
+    lines = sorted(f"{s} {p} {o}" for s, p, o in store.query(query))
+    digest = hashlib.sha256(shapes_text)
+    digest.update("\n".join(lines).encode())
+    return digest.hexdigest()
+
+
+def _nests_locally(shapes: Store) -> bool:
+    """Whether every nested shape is reached from the node itself, along :data:`LOCAL_PATHS`,
+    or tests only the value it is given (no property shapes, no further nesting)."""
+    for name in _NESTING:
+        for quad in shapes.quads_for_pattern(None, NamedNode(SH + name), None):
+            paths = [q.object for q in shapes.quads_for_pattern(quad.subject, NamedNode(SH + "path"), None)]
+            if all(isinstance(p, NamedNode) and p.value in LOCAL_PATHS for p in paths):
+                continue
+            members = _list(shapes, quad.object) if name in ("or", "and") else [quad.object]
+            if not all(_flat(shapes, m) for m in members):
+                return False
+    return True
+
+
+def _flat(shapes: Store, shape) -> bool:
+    reads = ("property", *_NESTING)
+    return not any(next(iter(shapes.quads_for_pattern(shape, NamedNode(SH + r), None)), None) for r in reads)
+
+
+def _list(shapes: Store, head) -> list:
+    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    items = []
+    while head != NamedNode(rdf + "nil") and len(items) < 10_000:
+        first = [q.object for q in shapes.quads_for_pattern(head, NamedNode(rdf + "first"), None)]
+        rest = [q.object for q in shapes.quads_for_pattern(head, NamedNode(rdf + "rest"), None)]
+        if not first or not rest:
+            break
+        items.append(first[0])
+        head = rest[0]
+    return items

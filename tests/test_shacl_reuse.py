@@ -1,0 +1,141 @@
+"""SHACL in a rebuild validates only the claims of changed documents, and finds what a build
+from scratch finds: the same problem lines, whatever changed (a sheet, an entity, the shapes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyoxigraph import NamedNode, Store
+
+from kg.checks.shacl_reuse import CLAIMS_NAMESPACE
+from kg.checks.shacl_sparql import Scope
+from kg.cli import main
+
+SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
+
+
+def _build(capsys, *argv: str) -> tuple[int, str]:
+    code = main(["build", "--quiet", *argv])
+    return code, capsys.readouterr().err
+
+
+def _shacl(root: Path) -> dict:
+    return json.loads((root / "dist/build-report.json").read_text(encoding="utf-8"))["checks"]["shacl"]
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _cold(capsys, project: Path, tmp_path_factory) -> tuple[int, str]:
+    """A build of the same data with no cache, as the reference."""
+    cold = tmp_path_factory.mktemp("cold")
+    code, err = _build(capsys, "--data", str(project / "data"), "--out", str(cold / "dist"))
+    return code, err.replace(str(cold / "dist"), "OUT")
+
+
+def test_a_rebuild_skips_every_unchanged_document_and_validates_the_changed_one(project, capsys):
+    assert _build(capsys)[0] == 0
+    sheets = len(list((project / "data/facts").glob("*.yaml")))
+    assert _shacl(project)["documents_reused"] == 0
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["documents_reused"] == sheets
+    # a claimant that is not an agent: only SHACL says so
+    _replace(project / SHEET, "claimant: org/inss", "claimant: chip/h100")
+    code, err = _build(capsys)
+    assert code == 1
+    assert "inss-2025-02-deepseek-israel" in err and "ClassConstraintComponent" in err
+
+
+def test_the_changed_documents_problems_are_the_lines_a_cold_build_prints(project, capsys, tmp_path_factory):
+    assert _build(capsys)[0] == 0
+    _replace(project / SHEET, "claimant: org/inss", "claimant: chip/h100")
+    warm = _build(capsys)
+    assert warm[0] == 1
+    assert warm == _cold(capsys, project, tmp_path_factory)
+
+
+def test_an_entity_whose_type_changes_makes_unchanged_sheets_be_validated_again(
+    project, capsys, tmp_path_factory
+):
+    """Every sheet comes from the cache, but the claimant is no longer an agent."""
+    assert _build(capsys)[0] == 0
+    _replace(
+        project / "data/entities/organisations.yaml",
+        "id: org/inss\n  type: ThinkTank",
+        "id: org/inss\n  type: Chip",
+    )
+    code, err = _build(capsys)
+    assert code == 1 and "ClassConstraintComponent" in err
+    assert (code, err) == _cold(capsys, project, tmp_path_factory)
+
+
+def test_a_shapes_change_validates_everything_again(project, capsys):
+    assert _build(capsys)[0] == 0
+    shapes = project / "shapes/claims.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# a comment changes the context\n", "utf-8")
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["documents_reused"] == 0
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["documents_reused"] > 0
+
+
+NESTED_ON_SUBJECT = """
+shape:SubjectLabelled a sh:NodeShape ;
+    sh:targetClass aigeo:Claim ;
+    sh:property [ sh:path aigeo:subject ; sh:node shape:Typed ] .
+shape:Typed a sh:NodeShape ;
+    sh:property [ sh:path rdf:type ; sh:minCount 1 ] .
+"""
+
+
+def test_a_shape_that_reads_other_nodes_triples_turns_reuse_off(project, capsys):
+    """A claim's subject is described by other documents too: no verdict on it can be kept."""
+    shapes = project / "shapes/claims.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + NESTED_ON_SUBJECT, "utf-8")
+    assert _build(capsys)[0] == 0
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["documents_reused"] == 0
+
+
+WARNING_SHAPE = """
+shape:LowConfidence a sh:NodeShape ;
+    sh:targetClass aigeo:Claim ;
+    sh:property [ sh:path aigeo:confidence ; sh:maxCount 0 ; sh:severity sh:Warning ;
+                  sh:message "test: every claim with a confidence warns" ] .
+"""
+
+
+def test_warnings_are_printed_by_every_build_not_only_the_first(project, capsys):
+    shapes = project / "shapes/claims.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + WARNING_SHAPE, "utf-8")
+    assert _build(capsys)[0] == 0
+    warned = _shacl(project)["warnings"]
+    assert warned > 0
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["warnings"] == warned
+    assert _shacl(project)["documents_reused"] == 0
+
+
+@pytest.mark.parametrize(
+    "iri",
+    [
+        f"{CLAIMS_NAMESPACE}kept-doc/a-claim",
+        f"{CLAIMS_NAMESPACE}skipped-doc/a-claim",
+        f"{CLAIMS_NAMESPACE}skipped-doc/a-claim#evidence",
+        f"{CLAIMS_NAMESPACE}skipped-doc",  # an entity keyed claim/skipped-doc, not a claim of it
+        f"{CLAIMS_NAMESPACE}skipped-document/x",
+        "https://w3id.org/aigeo/id/org/skipped-doc/x",
+    ],
+)
+def test_scope_keeps_the_same_nodes_in_python_and_in_sparql(iri):
+    scope = Scope(CLAIMS_NAMESPACE, frozenset({"skipped-doc", "other"}))
+    store = Store()
+    query = f"SELECT ?this WHERE {{ VALUES ?this {{ <{iri}> }} {scope.sparql('?this')} }}"
+    in_sparql = bool(list(store.query(query)))
+    assert scope.keeps(NamedNode(iri)) == in_sparql
+    assert in_sparql == (not iri.startswith(f"{CLAIMS_NAMESPACE}skipped-doc/"))
