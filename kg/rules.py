@@ -170,16 +170,18 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
                 extra_types[o].update(schema.super_classes.get(c, {c}))
 
     clashing = set(schema.disjoint) | {_NOTHING}
-    queries = [_types_query(schema, branch, new_only=True) for branch in _TYPE_SOURCES]
-    queries += [_types_query(schema, branch, among=clashing) for branch in _TYPE_SOURCES]
+    queries = [_types_query(schema, branch, clashing) for branch in _TYPE_SOURCES]
     answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
-    # The type queries return only types no graph states; what follows from derived triples
-    # is checked against the store below.
-    new_types = {(x, d) for rows in answers[: len(_TYPE_SOURCES)] for x, d in rows}
+    # New types are those no graph states; what follows from derived triples is checked
+    # against the store below.
+    new_types: set = set()
     types: dict = defaultdict(set)
-    for rows in answers[len(_TYPE_SOURCES) :]:
-        for x, d in rows:
-            types[x].add(d)
+    for rows in answers:
+        for x, d, new in rows:
+            if new.value == "true":
+                new_types.add((x, d))
+            if d in clashing:
+                types[x].add(d)
     unchecked: list[tuple] = []
     for node, classes in extra_types.items():
         types[node].update(classes & clashing)
@@ -236,11 +238,13 @@ def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
 _TYPE_SOURCES = ("type", "domain", "range")
 
 
-def _types_query(schema: _Schema, branch: str, new_only: bool = False, among: set | None = None) -> str:
-    """The query for (node, class) pairs from one source, closed under the class hierarchy.
+def _types_query(schema: _Schema, branch: str, clashing: set) -> str:
+    """The query for (node, class, new) from one source, closed under the class hierarchy.
 
-    ``new_only``: only pairs about the project's entities that no graph states, minus
-    owl:Thing and rdfs:Resource. ``among``: only pairs whose class is one of these.
+    It returns the pairs whose class is in ``clashing`` (to look for inconsistencies) and the
+    pairs about the project's entities, minus owl:Thing and rdfs:Resource; ``new`` says that no
+    graph states the pair. One scan serves both: two queries per source cost 2 s more at
+    100,000 claims.
     """
     if branch == "type":
         direct = f"?x <{_RDF}type> ?c"
@@ -249,18 +253,14 @@ def _types_query(schema: _Schema, branch: str, new_only: bool = False, among: se
         rows = " ".join(f"(<{p.value}> <{c.value}>)" for p, cs in axioms.items() for c in cs)
         edge = "?x ?p ?_o" if branch == "domain" else "?_s ?p ?x FILTER(!isLiteral(?x))"
         direct = f"VALUES (?p ?c) {{ {rows} }} {edge}"
-    filters = ""
-    if new_only:
-        noise = ", ".join(f"<{n.value}>" for n in sorted(_NOISE, key=str))
-        filters = (
-            f'FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{ID}") && ?d NOT IN ({noise})) '
-            f"FILTER NOT EXISTS {{ ?x <{_RDF}type> ?d }}"
-        )
-    if among is not None:
-        filters += f" FILTER(?d IN ({', '.join(f'<{c.value}>' for c in sorted(among, key=str))}))"
+    noise = ", ".join(f"<{n.value}>" for n in sorted(_NOISE, key=str))
+    among = ", ".join(f"<{c.value}>" for c in sorted(clashing, key=str))
     return (
-        f"SELECT DISTINCT ?x ?d WHERE {{ {{ SELECT DISTINCT ?x ?c WHERE {{ {direct} }} }} "
-        f"OPTIONAL {{ {schema.class_pairs()} }} BIND(COALESCE(?sup, ?c) AS ?d) {filters} }}"
+        f"SELECT DISTINCT ?x ?d ?new WHERE {{ {{ SELECT DISTINCT ?x ?c WHERE {{ {direct} }} }} "
+        f"OPTIONAL {{ {schema.class_pairs()} }} BIND(COALESCE(?sup, ?c) AS ?d) "
+        f'BIND(isIRI(?x) && STRSTARTS(STR(?x), "{ID}") && ?d NOT IN ({noise}) AS ?ours) '
+        f"FILTER(?ours || ?d IN ({among})) "
+        f"BIND(?ours && NOT EXISTS {{ ?x <{_RDF}type> ?d }} AS ?new) }}"
     )
 
 
