@@ -82,12 +82,12 @@ def context_fingerprint(store: Store, shapes_text: bytes) -> str:
     """SHA-256 of the shapes and of the type and subclass triples outside the claims' namespace."""
     ns = json.dumps(CLAIMS_NAMESPACE)
     query = (
-        "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+        "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
         "VALUES ?p { <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf> } "
         f'FILTER(!STRSTARTS(STR(?s), {ns}) || !CONTAINS(STRAFTER(STR(?s), {ns}), "/")) }}'
     )
-    lines = sorted(f"{s} {p} {o}" for s, p, o in store.query(query))
+    lines = sorted(f"{s} {p} {o}" for s, p, o in store.query(query, use_default_graph_as_union=True))
     digest = hashlib.sha256(shapes_text)
     digest.update("\n".join(lines).encode())
     return digest.hexdigest()
