@@ -27,7 +27,7 @@ from kg import __version__
 from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
 from kg.faultpoints import pause_point
-from kg.iris import ID, graph_iri
+from kg.iris import CLAIMS, ID, graph_iri
 from kg.layout import Layout
 from kg.namespaces import AIGEO
 from kg.problems import DataError, Problem
@@ -327,7 +327,7 @@ def _counts(store: Store) -> dict:
         for row in store.query(
             prefix
             + "SELECT ?cls (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e a ?cls } "
-            + f'FILTER(STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{ID}claim/") '
+            + f'FILTER(STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{CLAIMS}") '
             + "&& STRSTARTS(STR(?cls), STR(aigeo:))) "
             + "FILTER(?g != <"
             + INFERRED_GRAPH.value

@@ -30,7 +30,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, Quad
 
 from kg.assembly import Assembly
-from kg.iris import ID, entity_iri
+from kg.iris import CLAIMS, entity_iri
 from kg.namespaces import AIGEO, OA, XSD
 from kg.problems import DataError, Problem
 from kg.sheets import check_fields, check_key
@@ -81,7 +81,7 @@ _CONTEXT = 32
 
 def claim_iri(doc_id: str, claim_id: str) -> str:
     """IRI of a claim: ``id/claim/<document>/<claim>``."""
-    return str(ID) + f"claim/{doc_id}/{claim_id}"
+    return f"{CLAIMS}{doc_id}/{claim_id}"
 
 
 @dataclass

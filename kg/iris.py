@@ -18,6 +18,8 @@ BASE = "https://w3id.org/aigeo/"
 AIGEO_NS = BASE + "ontology#"
 ID = BASE + "id/"
 GRAPH = BASE + "graph/"
+#: where a fact sheet mints its claims, evidence and selectors: ``claim/<document>/<claim>``
+CLAIMS = ID + "claim/"
 XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)+$")

@@ -20,8 +20,7 @@ change (the truthy derivation). With such a shape nothing is reused.
 A build whose SHACL stage found nothing, not even a warning, records the cache keys of the
 sheets it validated (or reused) with the context it saw, next to the sheet cache's entries
 (:meth:`kg.sheetcache.SheetCache.last_validation`); the next build skips those claims when
-both still match. tests/test_sheet_cache.py
-compares such rebuilds with builds from scratch.
+both still match. tests/test_shacl_reuse.py compares such rebuilds with builds from scratch.
 """
 
 from __future__ import annotations
@@ -32,11 +31,11 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, Store
 
-from kg.checks.shacl_sparql import SH, Scope
-from kg.iris import ID
+from kg.checks.shacl_sparql import SH, Scope, _Shapes
+from kg.iris import CLAIMS
 from kg.namespaces import AIGEO
 
-CLAIMS_NAMESPACE = str(ID) + "claim/"
+CLAIMS_NAMESPACE = CLAIMS
 #: paths from a claim to nodes its sheet mints: its evidence, and the evidence's selectors
 LOCAL_PATHS = frozenset({str(AIGEO.evidence), "http://www.w3.org/ns/oa#hasSelector"})
 _NESTING = ("node", "qualifiedValueShape", "or", "and", "not")
@@ -96,30 +95,13 @@ def context_fingerprint(store: Store, shapes_text: bytes) -> str:
 def _nests_locally(shapes: Store) -> bool:
     """Whether every nested shape is reached from the node itself, along :data:`LOCAL_PATHS`,
     or tests only the value it is given (no property shapes, no further nesting)."""
+    sh = _Shapes(shapes)
     for name in _NESTING:
         for quad in shapes.quads_for_pattern(None, NamedNode(SH + name), None):
-            paths = [q.object for q in shapes.quads_for_pattern(quad.subject, NamedNode(SH + "path"), None)]
+            paths = sh.objects(quad.subject, "path")
             if all(isinstance(p, NamedNode) and p.value in LOCAL_PATHS for p in paths):
                 continue
-            members = _list(shapes, quad.object) if name in ("or", "and") else [quad.object]
-            if not all(_flat(shapes, m) for m in members):
+            members = sh.items(quad.object) if name in ("or", "and") else [quad.object]
+            if any(sh.one(m, r) is not None for m in members for r in ("property", *_NESTING)):
                 return False
     return True
-
-
-def _flat(shapes: Store, shape) -> bool:
-    reads = ("property", *_NESTING)
-    return not any(next(iter(shapes.quads_for_pattern(shape, NamedNode(SH + r), None)), None) for r in reads)
-
-
-def _list(shapes: Store, head) -> list:
-    rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-    items = []
-    while head != NamedNode(rdf + "nil") and len(items) < 10_000:
-        first = [q.object for q in shapes.quads_for_pattern(head, NamedNode(rdf + "first"), None)]
-        rest = [q.object for q in shapes.quads_for_pattern(head, NamedNode(rdf + "rest"), None)]
-        if not first or not rest:
-            break
-        items.append(first[0])
-        head = rest[0]
-    return items
