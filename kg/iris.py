@@ -50,6 +50,16 @@ def entity_iri(key: str) -> str:
     return ID + key
 
 
+def minted_by_sheet(iri: str) -> bool:
+    """Whether ``iri`` is a claim, evidence or selector a fact sheet minted
+    (``claim/<document>/<claim>``), not an entity keyed ``claim/<slug>``.
+
+    >>> minted_by_sheet(CLAIMS + "inss-2025-02-deepseek-israel/h100-count"), minted_by_sheet(CLAIMS + "x")
+    (True, False)
+    """
+    return iri.startswith(CLAIMS) and "/" in iri[len(CLAIMS) :]
+
+
 def graph_iri(name: str) -> str:
     """The IRI of a named graph of the build output."""
     return GRAPH + name

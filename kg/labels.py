@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pyoxigraph import Literal, NamedNode
 
+from kg.iris import minted_by_sheet
 from kg.problems import UsageError
 from kg.results import ResultTable
 
@@ -30,7 +31,13 @@ SELECT ?claim ?quote ?document ?start ?end WHERE {
 
 
 def labels_for(iris: set[str], run) -> dict[str, str]:
-    """English preferred labels (or rdfs:labels) of ``iris``."""
+    """English preferred labels (or rdfs:labels) of ``iris``.
+
+    Claims, evidence and selectors minted by fact sheets are not looked up: a sheet writes no
+    label for them (its fields are in kg.claims), and a 40,955-row answer names 40,955 claims,
+    whose lookups took 1.2 s of its 1.7 s here at 100,000 claims.
+    """
+    iris = {i for i in iris if not minted_by_sheet(i)}
     if not iris:
         return {}
     values = " ".join(str(NamedNode(i)) for i in sorted(iris))
