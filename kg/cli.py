@@ -380,7 +380,7 @@ def _locate(args, _parser) -> int:
         return EXIT_OK
     from kg.store import embedded_runner, open_build
 
-    print(locate_claim(layout.root, embedded_runner(open_build(layout.out)), args.target))
+    print(locate_claim(layout.root, embedded_runner(open_build(layout.out, _index_notice())), args.target))
     return EXIT_OK
 
 
@@ -447,7 +447,7 @@ def _runner(args, layout):
         return Endpoint(args.endpoint, timeout=args.timeout).query
     from kg.store import embedded_runner, open_build
 
-    return embedded_runner(open_build(layout.out))
+    return embedded_runner(open_build(layout.out, _index_notice()))
 
 
 def _print_results(run, text: str, fmt: str, sources: bool = False) -> None:
@@ -515,6 +515,24 @@ def _progress_printer(args):
 
         return report
     return None
+
+
+_INDEXING = "indexing the build for queries (once per build) …"
+
+
+def _index_notice():
+    """On a terminal, a line on stderr while the first query after a large build indexes it."""
+    if not sys.stderr.isatty():
+        return None
+
+    def notice(seconds: float | None) -> None:
+        if seconds is None:
+            print(_INDEXING, end="", file=sys.stderr, flush=True)
+        else:
+            done = f"indexed the build for queries in {seconds:.1f}s"
+            print("\r" + done.ljust(len(_INDEXING)), file=sys.stderr, flush=True)
+
+    return notice
 
 
 def _display(path: Path) -> str:

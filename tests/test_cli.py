@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 
 import pytest
 
@@ -169,3 +170,21 @@ def test_build_progress_is_quiet_when_piped(project, capsys):
     assert main(["build"]) == 0
     err = capsys.readouterr().err
     assert "…" not in err and not any(line.startswith("  parse") for line in err.splitlines())
+
+
+@pytest.mark.parametrize("terminal", [True, False], ids=["terminal", "piped"])
+def test_first_query_of_a_large_build_says_it_is_indexing(project, capsys, monkeypatch, terminal):
+    """The first query after a large build indexes it (half a minute at 100,000 claims): a
+    terminal is told why it waits; a pipe gets nothing on stderr."""
+    from kg import store as store_module
+
+    assert main(["build", "-q"]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr(store_module, "INDEX_ABOVE_BYTES", 0)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: terminal)
+    assert main(["query", TIER2, "--format", "csv"]) == 0
+    first = capsys.readouterr()
+    assert first.out.count("\n") > 1
+    assert ("indexed the build for queries in" in first.err) is terminal
+    assert main(["query", TIER2, "--format", "csv"]) == 0
+    assert capsys.readouterr().err == ""  # indexed already

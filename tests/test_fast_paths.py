@@ -323,11 +323,14 @@ def test_large_builds_are_queried_through_an_on_disk_index(project_built, monkey
     out = project_built / "dist"
     memory = embedded_runner(open_build(out))
     monkeypatch.setattr(store_module, "INDEX_ABOVE_BYTES", 0)
-    indexed = open_build(out)
+    calls = []
+    indexed = open_build(out, calls.append)
     index = out / store_module.INDEX_DIR
     assert index.is_dir() and not list(out.resolve().glob(".index-*"))
+    assert calls[0] is None and calls[1] > 0 and len(calls) == 2  # told when indexing starts and ends
     made = index.stat().st_mtime_ns
-    assert len(indexed) == len(open_build(out)) and index.stat().st_mtime_ns == made
+    assert len(indexed) == len(open_build(out, calls.append)) and index.stat().st_mtime_ns == made
+    assert len(calls) == 2  # the second opening makes nothing, so says nothing
     disk = embedded_runner(indexed)
     for name, text in _questions_with_defaults(EntityResolver(memory)):
         assert sorted(map(str, memory(text))) == sorted(map(str, disk(text))), name
