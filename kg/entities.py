@@ -102,6 +102,16 @@ def _load_one(record, display, vocab: Vocabulary, assembly: Assembly, problems) 
     key = record["id"]
     if not check_key(key, problems, display, record.line_of("id"), "entity id"):
         return False
+    if key.startswith("claim/") and key.count("/") > 1:
+        # fact sheets mint claim/<document>/<claim>; SHACL reuse and labels rely on nothing else there
+        problems.append(
+            Problem(
+                display,
+                record.line_of("id"),
+                f"entity id {key!r}: claim/<document>/... is where fact sheets mint their claims",
+            )
+        )
+        return False
     iri = str(entity_iri(key))
     if iri in assembly.entities:
         file, first = assembly.where(iri) or ("?", 0)
