@@ -28,7 +28,13 @@ def run_constructs(store: Store, folder: Path, root: Path) -> dict[str, int]:
             raise DataError(
                 [Problem(display, exc.lineno or 0, f"SPARQL syntax error: {exc.msg}")], "derive"
             ) from None
-        before = len(store)
+        before = _derived_size(store)
         store.extend(Quad(t.subject, t.predicate, t.object, DERIVED_GRAPH) for t in triples)
-        counts[path.stem] = len(store) - before
+        counts[path.stem] = _derived_size(store) - before
     return counts
+
+
+def _derived_size(store: Store) -> int:
+    """Quads in the derived graph, the only one the derivations add to. (``len(store)`` counts
+    every quad: eight counts took 2 s of this stage at 100,000 claims.)"""
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH))

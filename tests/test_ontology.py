@@ -238,3 +238,29 @@ def test_entity_without_english_label_check():
     text = (ROOT / "queries/qc/entity-without-preferred-label.rq").read_text(encoding="utf-8")
     rows = list(store.query(text, use_default_graph_as_union=True))
     assert [r["focus"].value for r in rows] == [ID + "org/x"]
+
+
+def test_derivations_count_only_the_triples_they_add(tmp_path):
+    """A derivation's count is what it adds to graph/derived: a triple the graph already holds
+    (from an earlier derivation) is not counted again, one asserted elsewhere is."""
+    from kg.derive import DERIVED_GRAPH, run_constructs
+
+    store = Store()
+    a = "https://w3id.org/aigeo/ontology#"
+    store.load(
+        input=f"<urn:x> <{a}p> <urn:y> .\n<urn:y> <{a}p> <urn:z> .\n".encode(),
+        format=__import__("pyoxigraph").RdfFormat.N_TRIPLES,
+        to_graph=__import__("pyoxigraph").NamedNode("urn:data"),
+    )
+    folder = tmp_path / "construct"
+    folder.mkdir()
+    (folder / "1.rq").write_text(f"CONSTRUCT {{ ?s <{a}q> ?o }} WHERE {{ ?s <{a}p> ?o }}", encoding="utf-8")
+    (folder / "2.rq").write_text(  # one new triple, one already derived by 1.rq
+        f"CONSTRUCT {{ ?s <{a}q> ?o . <urn:x> <{a}q> <urn:y> }} WHERE {{ ?s <{a}q> ?m . ?m <{a}q> ?o }}",
+        encoding="utf-8",
+    )
+    (folder / "3.rq").write_text(  # already asserted in urn:data, new to graph/derived
+        f"CONSTRUCT {{ <urn:x> <{a}p> <urn:y> }} WHERE {{}}", encoding="utf-8"
+    )
+    assert run_constructs(store, folder, tmp_path) == {"1": 2, "2": 1, "3": 1}
+    assert sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH)) == 4
