@@ -313,27 +313,23 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
 
 
 def _counts(store: Store) -> dict:
-    graphs: Counter[str] = Counter()
-    for row in store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"):
-        graphs[row["g"].value] = int(row["n"].value)
     prefix = "PREFIX aigeo: <" + str(AIGEO) + ">\n"
-    claims = int(
-        next(iter(store.query(prefix + "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a aigeo:Claim } }")))[
-            "n"
-        ].value
-    )
-    per_class = {
-        row["cls"].value.rsplit("#", 1)[-1]: int(row["n"].value)
-        for row in store.query(
-            prefix
-            + "SELECT ?cls (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e a ?cls } "
-            + f'FILTER(STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{CLAIMS}") '
-            + "&& STRSTARTS(STR(?cls), STR(aigeo:))) "
-            + "FILTER(?g != <"
-            + INFERRED_GRAPH.value
-            + ">) } GROUP BY ?cls ORDER BY ?cls"
-        )
-    }
+    queries = [
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+        prefix + "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?c a aigeo:Claim } }",
+        prefix
+        + "SELECT ?cls (COUNT(DISTINCT ?e) AS ?n) WHERE { GRAPH ?g { ?e a ?cls } "
+        + f'FILTER(STRSTARTS(STR(?e), "{ID}") && !STRSTARTS(STR(?e), "{CLAIMS}") '
+        + "&& STRSTARTS(STR(?cls), STR(aigeo:))) "
+        + "FILTER(?g != <"
+        + INFERRED_GRAPH.value
+        + ">) } GROUP BY ?cls ORDER BY ?cls",
+    ]
+    # side by side: each scans the store (1.0 s and 0.65 s at 100,000 claims)
+    per_graph, claim_rows, class_rows = map_in_threads(lambda q: list(store.query(q)), queries)
+    graphs: Counter[str] = Counter({row["g"].value: int(row["n"].value) for row in per_graph})
+    claims = int(claim_rows[0]["n"].value)
+    per_class = {row["cls"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in class_rows}
     inferred = graphs.pop(INFERRED_GRAPH.value, 0)
     return {
         "triples_asserted": sum(graphs.values()),
