@@ -26,7 +26,7 @@ class Assembly:
 
     def add(self, s, p, o, g: NamedNode) -> None:
         """Add one quad; plain strings are taken as IRIs."""
-        self.quads.append(Quad(_node(s), _node(p), _node(o), g))
+        self.quads.append(Quad(as_node(s), as_node(p), as_node(o), g))
 
     def add_type(self, s, cls, g: NamedNode) -> None:
         """Add ``s rdf:type cls`` in graph ``g``."""
@@ -48,7 +48,8 @@ class Assembly:
         return hit
 
 
-def _node(x):
+def as_node(x) -> NamedNode | Literal:
+    """``x`` as a pyoxigraph term: nodes and literals as they are, anything else as an IRI."""
     if isinstance(x, NamedNode | Literal):
         return x
     return NamedNode(str(x))

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from kg.assembly import Assembly
+from kg.assembly import Assembly, as_node
 from kg.iris import CLAIMS, entity_iri
 from kg.namespaces import AIGEO, OA, XSD
 from kg.problems import DataError, Problem
@@ -422,10 +422,6 @@ def nearest_passage(text: str, quote: str) -> str:
     return f"nearest passage at {best_at}: {text[best_at : best_at + n]!r}"
 
 
-def _iri_node(term) -> NamedNode | Literal:
-    return term if isinstance(term, NamedNode | Literal) else NamedNode(str(term))
-
-
 #: The claim model's terms as pyoxigraph nodes, made once: a claim is 23 quads, and making each
 #: node per quad was a third of the time spent reading a sheet.
 _N = {
@@ -461,19 +457,19 @@ _N = {
 
 def _emit(iri: str, subject: str, f: dict, source: Source, assembly: Assembly) -> None:
     g, n = source.graph, _N
-    claim, document = NamedNode(iri), _iri_node(source.iri)
+    claim, document = NamedNode(iri), as_node(source.iri)
     evidence, quote_sel, pos_sel = (NamedNode(f"{iri}#{part}") for part in ("evidence", "quote", "position"))
     quads = [
         Quad(claim, n["type"], n["Claim"], g),
         Quad(claim, n["subject"], NamedNode(subject), g),
-        Quad(claim, n["property"], _iri_node(f["property"].iri), g),
-        Quad(claim, n["value"], _iri_node(f["value"]), g),
-        Quad(claim, n["claimant"], _iri_node(f["claimant"]), g),
+        Quad(claim, n["property"], as_node(f["property"].iri), g),
+        Quad(claim, n["value"], as_node(f["value"]), g),
+        Quad(claim, n["claimant"], as_node(f["claimant"]), g),
         Quad(claim, n["reportedIn"], document, g),
     ]
-    quads += [Quad(claim, n[field], _iri_node(f[field]), g) for field in _OPTIONAL_LINKS if field in f]
-    quads.append(Quad(claim, n["projectTranslation"], _iri_node(f["translation"]), g))
-    quads += [Quad(claim, _iri_node(p), _iri_node(o), g) for p, o in f["extra"]]
+    quads += [Quad(claim, n[field], as_node(f[field]), g) for field in _OPTIONAL_LINKS if field in f]
+    quads.append(Quad(claim, n["projectTranslation"], as_node(f["translation"]), g))
+    quads += [Quad(claim, as_node(p), as_node(o), g) for p, o in f["extra"]]
     start, end, text = f["start"], f["end"], source.text
     quads += [
         Quad(claim, n["evidence"], evidence, g),

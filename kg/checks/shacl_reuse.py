@@ -35,7 +35,6 @@ from kg.checks.shacl_sparql import SH, Scope, _Shapes
 from kg.iris import CLAIMS
 from kg.namespaces import AIGEO
 
-CLAIMS_NAMESPACE = CLAIMS
 #: paths from a claim to nodes its sheet mints: its evidence, and the evidence's selectors
 LOCAL_PATHS = frozenset({str(AIGEO.evidence), "http://www.w3.org/ns/oa#hasSelector"})
 _NESTING = ("node", "qualifiedValueShape", "or", "and", "not")
@@ -74,12 +73,12 @@ def prepare(
     except (KeyError, TypeError):
         validated = set()
     skip = frozenset(doc for doc in reused if keys.get(doc) in validated)
-    return Reuse(Scope(CLAIMS_NAMESPACE, skip) if skip else None, context)
+    return Reuse(Scope(CLAIMS, skip) if skip else None, context)
 
 
 def context_fingerprint(store: Store, shapes_text: bytes) -> str:
     """SHA-256 of the shapes and of the type and subclass triples outside the claims' namespace."""
-    ns = json.dumps(CLAIMS_NAMESPACE)
+    ns = json.dumps(CLAIMS)
     query = (
         "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
         "VALUES ?p { <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
