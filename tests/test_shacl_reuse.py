@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode, Store
 
-from kg.checks.shacl_reuse import CLAIMS_NAMESPACE
 from kg.checks.shacl_sparql import Scope
 from kg.cli import main
+from kg.iris import CLAIMS
 
 SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
 
@@ -124,18 +124,18 @@ def test_warnings_are_printed_by_every_build_not_only_the_first(project, capsys)
 @pytest.mark.parametrize(
     "iri",
     [
-        f"{CLAIMS_NAMESPACE}kept-doc/a-claim",
-        f"{CLAIMS_NAMESPACE}skipped-doc/a-claim",
-        f"{CLAIMS_NAMESPACE}skipped-doc/a-claim#evidence",
-        f"{CLAIMS_NAMESPACE}skipped-doc",  # an entity keyed claim/skipped-doc, not a claim of it
-        f"{CLAIMS_NAMESPACE}skipped-document/x",
+        f"{CLAIMS}kept-doc/a-claim",
+        f"{CLAIMS}skipped-doc/a-claim",
+        f"{CLAIMS}skipped-doc/a-claim#evidence",
+        f"{CLAIMS}skipped-doc",  # an entity keyed claim/skipped-doc, not a claim of it
+        f"{CLAIMS}skipped-document/x",
         "https://w3id.org/aigeo/id/org/skipped-doc/x",
     ],
 )
 def test_scope_keeps_the_same_nodes_in_python_and_in_sparql(iri):
-    scope = Scope(CLAIMS_NAMESPACE, frozenset({"skipped-doc", "other"}))
+    scope = Scope(CLAIMS, frozenset({"skipped-doc", "other"}))
     store = Store()
     query = f"SELECT ?this WHERE {{ VALUES ?this {{ <{iri}> }} {scope.sparql('?this')} }}"
     in_sparql = bool(list(store.query(query)))
     assert scope.keeps(NamedNode(iri)) == in_sparql
-    assert in_sparql == (not iri.startswith(f"{CLAIMS_NAMESPACE}skipped-doc/"))
+    assert in_sparql == (not iri.startswith(f"{CLAIMS}skipped-doc/"))
