@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from kg import __version__
 from kg.assembly import Assembly
@@ -35,8 +35,10 @@ from kg.output import current_build
 from kg.previous import (
     DEFAULT_GRAPH_KEY,
     RECORD_FILE,
+    Change,
     GraphSpan,
     PreviousBuild,
+    compare,
     copy_range,
     inputs_fingerprint,
     read_previous,
@@ -69,6 +71,11 @@ class BuildState:
     cache: SheetCache | None = None
     #: the fact sheets loaded: which came from the cache, whose quotes are verified already
     sheets: SheetsLoaded | None = None
+    #: how the store differs from the previous build's, when that build's record vouches for
+    #: the rest (kg.previous); None: reason over the whole store
+    change: Change | None = None
+    #: the inferred graph's N-Quads lines, sorted, when the reason stage has them already
+    inferred_lines: list[bytes] | None = None
 
 
 #: Below this many asserted triples, ``engine="auto"`` runs the reference libraries (pyshacl,
@@ -150,18 +157,36 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
     # back from the rules' Python loop.)
     with timer("shacl"):
         data_graph = _shacl(state, engine, found["shacl"])
+    _reason_and_qc(state, engine, data_graph, write, timer, found)
+    if state.change is not None:
+        state.report["counts"] = _counts(state.store)
+        if _record_was_wrong(state.change, state.report["counts"]["triples_per_graph"]):
+            state.report.setdefault("fallbacks", []).append(
+                "reason: a graph the previous build's record called unchanged has changed; reasoned again"
+            )
+            state.store.remove_graph(INFERRED_GRAPH)
+            state.change, state.inferred_lines = None, None
+            _reason_and_qc(state, engine, data_graph, False, timer, found)
+    _fail([p for stage in found.values() for p in stage], "+".join(name for name, ps in found.items() if ps))
+    if state.change is None:
+        state.report["counts"] = _counts(state.store)
+    if write:
+        _write(state, progress)
+
+
+def _reason_and_qc(state: BuildState, engine: str, data_graph, incremental: bool, timer, found) -> None:
+    """OWL RL, then the quality checks, each stage's problems into ``found``."""
     with timer("reason"):
-        _add_inferred(state, _infer(state, engine, data_graph), found["reason"])
+        found["reason"] = []
+        _add_inferred(state, _infer(state, engine, data_graph, incremental), found["reason"])
     with timer("qc"):
         from kg.checks.qc import run_quality_checks
 
-        counts, problems = run_quality_checks(state.store, layout.queries / "qc", layout.root, state.assembly)
-        found["qc"] = problems
+        layout = state.layout
+        counts, found["qc"] = run_quality_checks(
+            state.store, layout.queries / "qc", layout.root, state.assembly
+        )
         state.report["checks"]["qc"] = counts
-    _fail([p for stage in found.values() for p in stage], "+".join(name for name, ps in found.items() if ps))
-    state.report["counts"] = _counts(state.store)
-    if write:
-        _write(state, progress)
 
 
 def _parse(state: BuildState):
@@ -287,16 +312,29 @@ class _Inference:
     engine: str
     seconds: float
     fallback: str | None = None
+    #: lines of the previous build's inferred graph that still hold (the incremental path)
+    kept: list[bytes] | None = None
 
 
-def _infer(state: BuildState, engine: str, data_graph) -> _Inference:
+def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _Inference:
     """The OWL RL entailments and inconsistencies; reads the store, changes nothing."""
-    from kg.rules import Unsupported, as_quads, owl_rl_rules
+    from kg.rules import NotIncremental, Unsupported, as_quads, owl_rl_rules, owl_rl_rules_after
 
     started = time.perf_counter()
     fallback = None
     if engine == "fast":
         try:
+            change = _change(state) if incremental else None
+            if change is not None:
+                try:
+                    kept, triples, problems = owl_rl_rules_after(
+                        state.store, state.assembly, *_parsed(change), _previous_inferred(change)
+                    )
+                    state.change = change
+                    quads = as_quads(triples, INFERRED_GRAPH)
+                    return _Inference(quads, problems, "rules", time.perf_counter() - started, kept=kept)
+                except (NotIncremental, OSError):
+                    pass
             triples, problems = owl_rl_rules(state.store, state.assembly)
             quads = as_quads(triples, INFERRED_GRAPH)
             return _Inference(quads, problems, "rules", time.perf_counter() - started)
@@ -312,15 +350,57 @@ def _infer(state: BuildState, engine: str, data_graph) -> _Inference:
     return _Inference(quads, problems, "owlrl", time.perf_counter() - started, fallback)
 
 
+#: Above this many changed quads, reasoning over the whole store is no slower than the change.
+INCREMENTAL_BELOW_QUADS = 200_000
+
+
+def _change(state: BuildState) -> Change | None:
+    """How the store differs from the previous build's, if its record vouches for the rest."""
+    prior = read_previous(current_build(state.layout.out), ASSERTED_FILE)
+    if prior is None:
+        return None
+    named = {g.value: g for g in state.store.named_graphs() if g != INFERRED_GRAPH}
+    reusable = prior.reusable(inputs_fingerprint(state.layout), "fast", state.sheets.keys) & set(named)
+    if not reusable:
+        return None
+    to_dump = [DefaultGraph(), *(g for key, g in named.items() if key not in reusable)]
+    dumps = dict(
+        zip(map(_key, to_dump), map_in_threads(lambda g: _dump_sorted(state.store, g), to_dump), strict=True)
+    )
+    change = compare(prior, reusable, dumps, ASSERTED_FILE)
+    return change if len(change.added) + len(change.removed) < INCREMENTAL_BELOW_QUADS else None
+
+
+def _parsed(change: Change) -> tuple[list[Quad], list[Quad]]:
+    def quads(lines: list[bytes]) -> list[Quad]:
+        return list(parse(b"".join(lines), format=RdfFormat.N_QUADS)) if lines else []
+
+    return quads(change.added), quads(change.removed)
+
+
+def _previous_inferred(change: Change) -> list[bytes]:
+    return (change.prior.folder / INFERRED_FILE).read_bytes().splitlines(keepends=True)
+
+
 def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]) -> None:
     if inference.fallback:
         state.report.setdefault("fallbacks", []).append(inference.fallback)
     found.extend(inference.problems)
-    state.store.extend(inference.quads)
+    if inference.kept is None:
+        state.store.extend(inference.quads)
+        inferred = len(inference.quads)
+    else:
+        new = serialize(inference.quads, format=RdfFormat.N_QUADS) if inference.quads else b""
+        lines = sorted(set(inference.kept).union(new.splitlines(keepends=True)))
+        state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
+        state.inferred_lines = lines
+        inferred = len(lines)
     state.report["checks"]["owl_rl"] = {
         "engine": inference.engine,
-        "inferred_triples": len(inference.quads),
+        "inferred_triples": inferred,
         "seconds": round(inference.seconds, 4),
+        # reasoned again only about the nodes the change mentions (kg.rules.owl_rl_rules_after)
+        "incremental": inference.kept is not None,
     }
 
 
@@ -352,6 +432,11 @@ def _counts(store: Store) -> dict:
     }
 
 
+def _record_was_wrong(change: Change, triples: dict[str, int]) -> bool:
+    """Whether a graph the reason stage took as unchanged holds another number of triples now."""
+    return any(triples.get(key, 0) != n for key, n in change.unchanged.items())
+
+
 def _write(state: BuildState, progress) -> None:
     """The write stage; it times itself so that the report it writes includes its own time."""
     from kg.output import new_build_folder
@@ -365,7 +450,11 @@ def _write(state: BuildState, progress) -> None:
         # read under the builds' lock, which new_build_folder holds: no other build can prune it
         prior = read_previous(current_build(state.layout.out), ASSERTED_FILE)
         spans, copied = _write_asserted(state, folder / ASSERTED_FILE, prior, fingerprint)
-        (folder / INFERRED_FILE).write_bytes(_dump_sorted(state.store, INFERRED_GRAPH))
+        inferred = state.inferred_lines
+        if inferred is None:
+            (folder / INFERRED_FILE).write_bytes(_dump_sorted(state.store, INFERRED_GRAPH))
+        else:
+            _write_lines(folder / INFERRED_FILE, inferred)
         write_record(folder, ASSERTED_FILE, fingerprint, state.report["engine"], state.sheets.keys, spans)
         state.report["outputs"] = {
             "folder": str(state.layout.out),
@@ -408,9 +497,10 @@ def _write_asserted(
         if g.value in reusable and prior.graphs[g.value].triples == triples.get(g.value)
     }
     graphs = [DefaultGraph(), *named]
-    dumped = iter(
-        map_in_threads(lambda g: _dump_sorted(store, g), [g for g in graphs if _key(g) not in copy])
-    )
+    known = state.change.dumps if state.change is not None else {}
+    to_dump = [g for g in graphs if _key(g) not in copy]
+    fresh = map_in_threads(lambda g: _dump_sorted(store, g), [g for g in to_dump if _key(g) not in known])
+    dumped = iter([known[_key(g)] if _key(g) in known else fresh.pop(0) for g in to_dump])
     spans: dict[str, GraphSpan] = {}
     with path.open("wb", buffering=0) as out, _opened(prior, copy) as source:
         target, offset = out.fileno(), 0
@@ -475,6 +565,11 @@ def _dump_sorted(store: Store, graph) -> bytes:
     lines = nquads.splitlines(keepends=True)
     lines.sort()
     return b"".join(lines)
+
+
+def _write_lines(path: Path, lines: list[bytes]) -> None:
+    with path.open("wb") as f:
+        f.writelines(lines)
 
 
 def _fail(problems: list[Problem], stage: str) -> None:

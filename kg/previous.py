@@ -169,3 +169,40 @@ def copy_range(source: int, target: int, offset: int, length: int) -> None:
             raise OSError(f"could not copy {length} bytes from the previous build")
         offset += done
         length -= done
+
+
+@dataclass
+class Change:
+    """How the asserted store differs from the previous build's, graph by graph.
+
+    Graphs the record vouches for (:meth:`PreviousBuild.reusable`) are taken as unchanged; every
+    other graph, of either build, is dumped and compared line by line with its lines in the
+    previous ``graph.nq``.
+    """
+
+    prior: PreviousBuild
+    #: N-Quads lines only the new store has, and lines only the previous build had
+    added: list[bytes]
+    removed: list[bytes]
+    #: the sorted N-Quads of each graph compared, by graph key (the write stage reuses them)
+    dumps: dict[str, bytes]
+    #: the graphs taken as unchanged, with their triple counts in the previous build
+    unchanged: dict[str, int]
+
+
+def compare(prior: PreviousBuild, reusable: set[str], dumps: dict[str, bytes], asserted_file: str) -> Change:
+    """The :class:`Change` between ``prior`` and a store whose non-reusable graphs dumped to ``dumps``."""
+    added: list[bytes] = []
+    removed: list[bytes] = []
+    with (prior.folder / asserted_file).open("rb") as f:
+        for key in sorted(set(dumps) | (set(prior.graphs) - reusable)):
+            span = prior.graphs.get(key)
+            old = set()
+            if span is not None:
+                f.seek(span.offset)
+                old = set(f.read(span.length).splitlines(keepends=True))
+            new = set(dumps.get(key, b"").splitlines(keepends=True))
+            added.extend(sorted(new - old))
+            removed.extend(sorted(old - new))
+    unchanged = {key: prior.graphs[key].triples for key in reusable if key not in dumps}
+    return Change(prior, added, removed, dumps, unchanged)

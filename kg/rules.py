@@ -56,11 +56,14 @@ class Unsupported(Exception):
 class _Schema:
     """The axioms, read once: closures of the class and property hierarchies and the rest."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, added: list[Quad] | None = None):
         def pairs(predicate: str):
             return [(q.subject, q.object) for q in store.quads_for_pattern(None, NamedNode(predicate), None)]
 
-        self._refuse_unknown(store)
+        if added is None:
+            self._refuse_unknown(store)
+        else:  # the rest of the store passed this check in the build before
+            self._refuse_unknown_in(added)
         sub_prop = defaultdict(set)
         for p, q in pairs(_RDFS + "subPropertyOf"):
             sub_prop[p].add(q)
@@ -105,6 +108,14 @@ class _Schema:
         for (o,) in store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH ?g {{ ?s <{_RDF}type> ?o }} }}"):
             if isinstance(o, NamedNode) and o.value.startswith(_OWL) and o.value not in _DECLARATIONS:
                 raise Unsupported(f"owl:{o.value[len(_OWL) :]} is used; these rules do not implement it")
+
+    @staticmethod
+    def _refuse_unknown_in(quads: list[Quad]) -> None:
+        for q in quads:
+            for term in (q.predicate, q.object) if q.predicate == TYPE else (q.predicate,):
+                iri = term.value if isinstance(term, NamedNode) else ""
+                if iri.startswith(_OWL) and iri not in _DECLARATIONS:
+                    raise Unsupported(f"owl:{iri[len(_OWL) :]} is used; these rules do not implement it")
 
     def property_rule_predicates(self) -> set:
         """Predicates whose triples can fire a property rule (everything but domain and range)."""
@@ -197,6 +208,82 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
     return triples, problems
 
 
+class NotIncremental(Exception):
+    """The change cannot be reasoned about from the previous build; run :func:`owl_rl_rules`."""
+
+
+def owl_rl_rules_after(
+    store: Store, assembly: Assembly, added: list[Quad], removed: list[Quad], previous: list[bytes]
+) -> tuple[list[bytes], list[Triple], list[Problem]]:
+    """:func:`owl_rl_rules` after a change, from the previous build's entailments.
+
+    ``store`` is the new asserted store; ``added`` and ``removed`` are the quads in which it
+    differs from the store of the previous build, whose inferred N-Quads lines are ``previous``.
+    Returns the lines of ``previous`` that still hold, the new triples, and the problems; the
+    lines and the triples together are what :func:`owl_rl_rules` returns on ``store``.
+
+    A node's types follow from its own triples: its ``rdf:type`` triples, the domains and ranges
+    of its edges, and those of the edges the property rules derive from its edges. Those rules
+    give a node no edge of a predicate and direction it has not already got from one of its own
+    triples (a transitive chain from it starts with an edge of its own), so a node that no added
+    or removed quad mentions keeps its types, and its previous lines are kept. The types of the
+    nodes the change mentions are worked out again, as are the property rules' triples (1.6 s at
+    100,000 claims). Problems are looked for among the mentioned nodes only: the previous build
+    had none. tests/test_rebuild.py compares the result with :func:`owl_rl_rules` on random changes.
+
+    Raises:
+        NotIncremental: the change mentions a blank node.
+        Unsupported: the added quads use an OWL construct these rules do not implement.
+    """
+    nodes: set[NamedNode] = set()
+    for q in (*added, *removed):
+        for term in (q.subject, q.object):
+            if isinstance(term, NamedNode):
+                nodes.add(term)
+            elif not isinstance(term, Literal):
+                raise NotIncremental("the change mentions a blank node")
+    schema = _Schema(store, added)
+    derived = _property_closure(store, schema)
+    base = str(ID)
+    extra_types: dict = defaultdict(set)
+    for s, p, o in derived:
+        if s in nodes:
+            for c in schema.domain.get(p, ()):
+                extra_types[s].update(schema.super_classes.get(c, {c}))
+        if o in nodes:
+            for c in schema.range.get(p, ()):
+                extra_types[o].update(schema.super_classes.get(c, {c}))
+    clashing = set(schema.disjoint) | {_NOTHING}
+    listed = sorted(nodes, key=str)
+    queries = [_types_query(schema, branch, clashing, listed) for branch in _TYPE_SOURCES] if listed else []
+    answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
+    new_types: set = set()
+    types: dict = defaultdict(set)
+    for rows in answers:
+        for x, d, new in rows:
+            if new.value == "true":
+                new_types.add((x, d))
+            if d in clashing:
+                types[x].add(d)
+    unchecked: list[tuple] = []
+    for node, classes in extra_types.items():
+        types[node].update(classes & clashing)
+        if node.value.startswith(base):
+            unchecked.extend((node, TYPE, c) for c in classes - _NOISE if (node, c) not in new_types)
+    problems = _inconsistencies(types, schema, assembly)
+    unchecked.extend(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
+    triples = [Triple(x, TYPE, d) for x, d in new_types]
+    triples += [Triple(*t) for t in set(unchecked) if not _in_store(store, t)]
+    type_prefix = f"<{_RDF}type> ".encode()
+    mentioned = {f"<{n.value}>".encode() for n in nodes}
+    kept = []
+    for line in previous:
+        subject, _, rest = line.partition(b" ")
+        if rest.startswith(type_prefix) and subject not in mentioned:
+            kept.append(line)
+    return kept, triples, problems
+
+
 def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
     """The triples the property rules add (semi-naive, to a fixpoint), minus those read."""
     known: set[tuple] = set()
@@ -240,7 +327,7 @@ def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
 _TYPE_SOURCES = ("type", "domain", "range")
 
 
-def _types_query(schema: _Schema, branch: str, clashing: set) -> str:
+def _types_query(schema: _Schema, branch: str, clashing: set, nodes: list[NamedNode] | None = None) -> str:
     """The query for (node, class, new) from one source, closed under the class hierarchy.
 
     It returns the pairs whose class is in ``clashing`` (to look for inconsistencies) and the
@@ -255,6 +342,8 @@ def _types_query(schema: _Schema, branch: str, clashing: set) -> str:
         rows = " ".join(f"(<{p.value}> <{c.value}>)" for p, cs in axioms.items() for c in cs)
         edge = "?x ?p ?_o" if branch == "domain" else "?_s ?p ?x FILTER(!isLiteral(?x))"
         direct = f"VALUES (?p ?c) {{ {rows} }} {edge}"
+    if nodes is not None:
+        direct = "VALUES ?x { " + " ".join(f"<{n.value}>" for n in nodes) + " } " + direct
     noise = ", ".join(f"<{n.value}>" for n in sorted(_NOISE, key=str))
     among = ", ".join(f"<{c.value}>" for c in sorted(clashing, key=str))
     return (

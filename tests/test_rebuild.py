@@ -7,9 +7,17 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
+
+from kg.assembly import Assembly
+from kg.build import INFERRED_GRAPH
 from kg.cli import main
-from kg.iris import graph_iri
+from kg.iris import ID, graph_iri
 from kg.previous import RECORD_FILE
+from kg.rules import TYPE, as_quads, owl_rl_rules, owl_rl_rules_after
 
 SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
 DOC_GRAPH = graph_iri("doc/inss-2025-02-deepseek-israel")
@@ -67,7 +75,9 @@ def test_the_record_says_where_each_graph_is(project_built):
     assert set(record["sheets"]) == {p.stem for p in (project_built / "data" / "facts").glob("*.yaml")}
 
 
-def test_a_changed_sheet_rewrites_only_its_own_and_the_computed_graphs(project_built, capsys, tmp_path_factory):
+def test_a_changed_sheet_rewrites_only_its_own_and_the_computed_graphs(
+    project_built, capsys, tmp_path_factory
+):
     before = _record(project_built)
     _edit(project_built, SHEET, "confidence: medium", "confidence: low")
     _build(capsys)
@@ -116,7 +126,98 @@ def test_a_graph_whose_triple_count_moved_is_dumped_not_copied(project_built, ca
     record["graphs"][DOC_GRAPH][2] += 1
     record_path.write_text(json.dumps(record), encoding="utf-8")
     _build(capsys)
-    outputs = _report(project_built)["outputs"]
+    report = _report(project_built)
+    assert report["fallbacks"] == [
+        "reason: a graph the previous build's record called unchanged has changed; reasoned again"
+    ]
+    assert report["checks"]["owl_rl"]["incremental"] is False
+    outputs = report["outputs"]
     assert outputs["graphs_written"] == 3  # default, the miscounted document, derived
     assert outputs["graphs_copied"] == len(record["graphs"]) - 3
     assert _files(project_built) == first
+
+
+# --- OWL RL after a change --------------------------------------------------------------------
+
+_ONT = "https://w3id.org/aigeo/ontology#"
+#: predicates a change draws from: each kind of axiom the rules implement, and plain ones
+_PREDICATES = [
+    "subsidiaryOf", "parentOf", "partOf", "locatedIn", "derivedFromModel", "comparableTo", "sameMembersAs",
+    "developedBy", "develops", "usesChip", "baseModel", "distilledFrom", "owns", "ownedBy", "funds",
+    "claimant", "reportedIn", "subject", "vendor", "founderOf", "ceoOf",
+]  # fmt: skip
+_CLASSES = ["Country", "Organization", "AIModel", "Chip", "ComputeCluster", "ThinkTank", "Person", "Document"]
+
+
+@pytest.fixture(scope="module")
+def curated_quads(built) -> list[Quad]:
+    return list(parse(path=str(built / "dist" / "graph.nq"), format=RdfFormat.N_QUADS))
+
+
+def _inferred_lines(triples) -> set[bytes]:
+    quads = as_quads(triples, INFERRED_GRAPH)
+    return set(serialize(quads, format=RdfFormat.N_QUADS).splitlines(keepends=True)) if quads else set()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_rules_after_a_change_equal_the_rules_on_the_changed_store(curated_quads, data):
+    """Remove some quads and add others (every kind of axiom, transitive chains, clashing
+    types); what the incremental rules keep and add is what the rules give from scratch."""
+    entities = sorted(
+        {
+            q.subject
+            for q in curated_quads
+            if q.subject.value.startswith(str(ID)) and "/claim/" not in q.subject.value
+        },
+        key=str,
+    )
+    graphs = sorted({q.graph_name for q in curated_quads}, key=str)
+    before = Store()
+    before.extend(curated_quads)
+    previous, problems = owl_rl_rules(before, Assembly())
+    assert problems == []
+
+    removable = [q for q in curated_quads if q.graph_name != NamedNode(graph_iri("ontology"))]
+    # every quad about a few nodes, so that types lose their only support; and a few quads more
+    gone = {entities[i] for i in data.draw(st.lists(st.integers(0, len(entities) - 1), max_size=3))}
+    removed = [q for q in removable if q.subject in gone or q.object in gone]
+    removed += [removable[i] for i in data.draw(st.lists(st.integers(0, len(removable) - 1), max_size=20))]
+    removed = list(dict.fromkeys(removed))
+    pick = st.integers(0, len(entities) - 1).map(entities.__getitem__)
+    in_graph = st.integers(0, len(graphs) - 1).map(graphs.__getitem__)
+    predicate = st.sampled_from(_PREDICATES).map(lambda p: NamedNode(_ONT + p))
+    cls = st.sampled_from(_CLASSES).map(lambda c: NamedNode(_ONT + c))
+    edges = st.builds(Quad, pick, predicate, pick, in_graph)
+    types = st.builds(Quad, pick, st.just(TYPE), cls, in_graph)
+    added = data.draw(st.lists(st.one_of(edges, types), max_size=30, unique=True))
+    after = Store()
+    after.extend(curated_quads)
+    for q in removed:
+        after.remove(q)
+    added = [q for q in added if q not in after]
+    after.extend(added)
+
+    expected, expected_problems = owl_rl_rules(after, Assembly())
+    kept, new, found = owl_rl_rules_after(
+        after, Assembly(), added, removed, sorted(_inferred_lines(previous))
+    )
+    assert set(kept) | _inferred_lines(new) == _inferred_lines(expected)
+    assert [p.message for p in found] == [p.message for p in expected_problems]
+
+
+def test_a_rebuild_reasons_about_the_change_alone(project_built, capsys):
+    _build(capsys)  # no change: nothing to reason about again, every line kept
+    owl = _report(project_built)["checks"]["owl_rl"]
+    assert owl["incremental"] is True
+    _edit(project_built, SHEET, "confidence: medium", "confidence: low")
+    _build(capsys)
+    again = _report(project_built)["checks"]["owl_rl"]
+    assert again["incremental"] is True
+    assert again["inferred_triples"] == owl["inferred_triples"]
+
+
+def test_a_changed_entity_sheet_reasons_over_the_whole_store(project_built, capsys):
+    _edit(project_built, "data/entities/places.yaml", "\n", "\n# an edited comment\n")
+    _build(capsys)
+    assert _report(project_built)["checks"]["owl_rl"]["incremental"] is False
