@@ -11,6 +11,7 @@ found, and nothing is written. Outputs (see :mod:`kg.output`):
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -324,7 +325,9 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
     fallback = None
     if engine == "fast":
         try:
-            change = _change(state) if incremental else None
+            change = None
+            with contextlib.suppress(OSError):  # a previous build pruned meanwhile: reason it all
+                change = _change(state) if incremental else None
             if change is not None:
                 try:
                     kept, triples, problems = owl_rl_rules_after(

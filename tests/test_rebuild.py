@@ -184,8 +184,9 @@ def test_rules_after_a_change_equal_the_rules_on_the_changed_store(curated_quads
     removed = [q for q in removable if q.subject in gone or q.object in gone]
     removed += [removable[i] for i in data.draw(st.lists(st.integers(0, len(removable) - 1), max_size=20))]
     removed = list(dict.fromkeys(removed))
-    pick = st.integers(0, len(entities) - 1).map(entities.__getitem__)
-    in_graph = st.integers(0, len(graphs) - 1).map(graphs.__getitem__)
+    # (a lambda, not the list's __getitem__, whose repr would print the whole list)
+    pick = st.integers(0, len(entities) - 1).map(lambda i: entities[i])
+    in_graph = st.integers(0, len(graphs) - 1).map(lambda i: graphs[i])
     predicate = st.sampled_from(_PREDICATES).map(lambda p: NamedNode(_ONT + p))
     cls = st.sampled_from(_CLASSES).map(lambda c: NamedNode(_ONT + c))
     edges = st.builds(Quad, pick, predicate, pick, in_graph)
