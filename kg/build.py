@@ -77,6 +77,14 @@ class BuildState:
     change: Change | None = None
     #: the inferred graph's N-Quads lines, sorted, when the reason stage has them already
     inferred_lines: list[bytes] | None = None
+    _fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """:func:`kg.previous.inputs_fingerprint` of this build's inputs, worked out once."""
+        if self._fingerprint is None:
+            self._fingerprint = inputs_fingerprint(self.layout)
+        return self._fingerprint
 
 
 #: Below this many asserted triples, ``engine="auto"`` runs the reference libraries (pyshacl,
@@ -363,7 +371,7 @@ def _change(state: BuildState) -> Change | None:
     if prior is None:
         return None
     named = {g.value: g for g in state.store.named_graphs() if g != INFERRED_GRAPH}
-    reusable = prior.reusable(inputs_fingerprint(state.layout), "fast", state.sheets.keys) & set(named)
+    reusable = prior.reusable(state.fingerprint, "fast", state.sheets.keys) & set(named)
     if not reusable:
         return None
     to_dump = [DefaultGraph(), *(g for key, g in named.items() if key not in reusable)]
@@ -448,7 +456,7 @@ def _write(state: BuildState, progress) -> None:
     if progress:
         progress("write", None)
     started = time.perf_counter()
-    fingerprint = inputs_fingerprint(state.layout)
+    fingerprint = state.fingerprint
     with new_build_folder(state.layout.out) as folder:
         # read under the builds' lock, which new_build_folder holds: no other build can prune it
         prior = read_previous(current_build(state.layout.out), ASSERTED_FILE)
@@ -502,8 +510,9 @@ def _write_asserted(
     graphs = [DefaultGraph(), *named]
     known = state.change.dumps if state.change is not None else {}
     to_dump = [g for g in graphs if _key(g) not in copy]
-    fresh = map_in_threads(lambda g: _dump_sorted(store, g), [g for g in to_dump if _key(g) not in known])
-    dumped = iter([known[_key(g)] if _key(g) in known else fresh.pop(0) for g in to_dump])
+    missing = [g for g in to_dump if _key(g) not in known]
+    fresh = iter(map_in_threads(lambda g: _dump_sorted(store, g), missing))
+    dumped = iter([known[_key(g)] if _key(g) in known else next(fresh) for g in to_dump])
     spans: dict[str, GraphSpan] = {}
     with path.open("wb", buffering=0) as out, _opened(prior, copy) as source:
         target, offset = out.fileno(), 0

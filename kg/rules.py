@@ -172,18 +172,27 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
     triple: Python sees only the types that are new and the classes that can clash.
     """
     schema = _Schema(store)
-    derived = _property_closure(store, schema)
+    return _entailments(store, schema, _property_closure(store, schema), assembly)
+
+
+def _entailments(
+    store: Store, schema: _Schema, derived: set[tuple], assembly: Assembly, nodes: set | None = None
+) -> tuple[list[Triple], list[Problem]]:
+    """The new triples and the problems, given the property rules' ``derived`` triples: the
+    types of every node, or of ``nodes`` only, and every derived triple not already held."""
     base = str(ID)
     extra_types: dict = defaultdict(set)  # types that follow from the derived property triples
     for s, p, o in derived:
-        for c in schema.domain.get(p, ()):
-            extra_types[s].update(schema.super_classes.get(c, {c}))
-        if not isinstance(o, Literal):
+        if nodes is None or s in nodes:
+            for c in schema.domain.get(p, ()):
+                extra_types[s].update(schema.super_classes.get(c, {c}))
+        if not isinstance(o, Literal) and (nodes is None or o in nodes):
             for c in schema.range.get(p, ()):
                 extra_types[o].update(schema.super_classes.get(c, {c}))
 
     clashing = set(schema.disjoint) | {_NOTHING}
-    queries = [_types_query(schema, branch, clashing) for branch in _TYPE_SOURCES]
+    listed = None if nodes is None else sorted(nodes, key=str)
+    queries = [] if listed == [] else [_types_query(schema, b, clashing, listed) for b in _TYPE_SOURCES]
     answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
     # New types are those no graph states; what follows from derived triples is checked
     # against the store below.
@@ -243,37 +252,7 @@ def owl_rl_rules_after(
             elif not isinstance(term, Literal):
                 raise NotIncremental("the change mentions a blank node")
     schema = _Schema(store, added)
-    derived = _property_closure(store, schema)
-    base = str(ID)
-    extra_types: dict = defaultdict(set)
-    for s, p, o in derived:
-        if s in nodes:
-            for c in schema.domain.get(p, ()):
-                extra_types[s].update(schema.super_classes.get(c, {c}))
-        if o in nodes:
-            for c in schema.range.get(p, ()):
-                extra_types[o].update(schema.super_classes.get(c, {c}))
-    clashing = set(schema.disjoint) | {_NOTHING}
-    listed = sorted(nodes, key=str)
-    queries = [_types_query(schema, branch, clashing, listed) for branch in _TYPE_SOURCES] if listed else []
-    answers = map_in_threads(lambda q: list(store.query(q, use_default_graph_as_union=True)), queries)
-    new_types: set = set()
-    types: dict = defaultdict(set)
-    for rows in answers:
-        for x, d, new in rows:
-            if new.value == "true":
-                new_types.add((x, d))
-            if d in clashing:
-                types[x].add(d)
-    unchecked: list[tuple] = []
-    for node, classes in extra_types.items():
-        types[node].update(classes & clashing)
-        if node.value.startswith(base):
-            unchecked.extend((node, TYPE, c) for c in classes - _NOISE if (node, c) not in new_types)
-    problems = _inconsistencies(types, schema, assembly)
-    unchecked.extend(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
-    triples = [Triple(x, TYPE, d) for x, d in new_types]
-    triples += [Triple(*t) for t in set(unchecked) if not _in_store(store, t)]
+    triples, problems = _entailments(store, schema, _property_closure(store, schema), assembly, nodes)
     type_prefix = f"<{_RDF}type> ".encode()
     mentioned = {f"<{n.value}>".encode() for n in nodes}
     kept = []
