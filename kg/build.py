@@ -77,6 +77,9 @@ class BuildState:
     change: Change | None = None
     #: the inferred graph's N-Quads lines, sorted, when the reason stage has them already
     inferred_lines: list[bytes] | None = None
+    #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
+    #: when the change leaves the vocabulary alone; None: check the whole store
+    changed_subjects: set[NamedNode] | None = None
     _fingerprint: str | None = None
 
     @property
@@ -192,10 +195,13 @@ def _reason_and_qc(state: BuildState, engine: str, data_graph, incremental: bool
         from kg.checks.qc import run_quality_checks
 
         layout = state.layout
+        changed = state.changed_subjects
         counts, found["qc"] = run_quality_checks(
-            state.store, layout.queries / "qc", layout.root, state.assembly
+            state.store, layout.queries / "qc", layout.root, state.assembly, changed
         )
         state.report["checks"]["qc"] = counts
+        # checks with a '#+ rerun-for:' line ran only for these nodes (kg.checks.qc)
+        state.report["checks"]["qc_changed_nodes"] = None if changed is None else len(changed)
 
 
 def _parse(state: BuildState):
@@ -323,6 +329,9 @@ class _Inference:
     fallback: str | None = None
     #: lines of the previous build's inferred graph that still hold (the incremental path)
     kept: list[bytes] | None = None
+    #: the previous build's inferred lines, and the asserted quads that changed (the same path)
+    previous: list[bytes] | None = None
+    changed: list[Quad] | None = None
 
 
 def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _Inference:
@@ -338,12 +347,16 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
                 change = _change(state) if incremental else None
             if change is not None:
                 try:
+                    added, removed = _parsed(change)
+                    previous = _previous_inferred(change)
                     kept, triples, problems = owl_rl_rules_after(
-                        state.store, state.assembly, *_parsed(change), _previous_inferred(change)
+                        state.store, state.assembly, added, removed, previous
                     )
                     state.change = change
                     quads = as_quads(triples, INFERRED_GRAPH)
-                    return _Inference(quads, problems, "rules", time.perf_counter() - started, kept=kept)
+                    seconds = time.perf_counter() - started
+                    changed = added + removed
+                    return _Inference(quads, problems, "rules", seconds, None, kept, previous, changed)
                 except (NotIncremental, OSError):
                     pass
             triples, problems = owl_rl_rules(state.store, state.assembly)
@@ -383,10 +396,33 @@ def _change(state: BuildState) -> Change | None:
 
 
 def _parsed(change: Change) -> tuple[list[Quad], list[Quad]]:
-    def quads(lines: list[bytes]) -> list[Quad]:
-        return list(parse(b"".join(lines), format=RdfFormat.N_QUADS)) if lines else []
+    return _parsed_lines(change.added), _parsed_lines(change.removed)
 
-    return quads(change.added), quads(change.removed)
+
+def _parsed_lines(lines: list[bytes]) -> list[Quad]:
+    return list(parse(b"".join(lines), format=RdfFormat.N_QUADS)) if lines else []
+
+
+#: Predicates whose triples are vocabulary wherever they are: a change stating one may alter
+#: what any check decides about any node.
+_SCHEMA_PREDICATES = frozenset(
+    f"http://www.w3.org/2000/01/rdf-schema#{name}"
+    for name in ("subClassOf", "subPropertyOf", "domain", "range")
+)
+_OWL = "http://www.w3.org/2002/07/owl#"
+
+
+def _data_subjects(quads: list[Quad]) -> set[NamedNode] | None:
+    """The subjects of ``quads``, or None when one of them is vocabulary (kg.checks.qc)."""
+    subjects: set[NamedNode] = set()
+    for q in quads:
+        subject, predicate = q.subject, q.predicate.value
+        if not isinstance(subject, NamedNode) or not subject.value.startswith(ID):
+            return None
+        if predicate in _SCHEMA_PREDICATES or predicate.startswith(_OWL):
+            return None
+        subjects.add(subject)
+    return subjects
 
 
 def _previous_inferred(change: Change) -> list[bytes]:
@@ -397,6 +433,7 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
     if inference.fallback:
         state.report.setdefault("fallbacks", []).append(inference.fallback)
     found.extend(inference.problems)
+    state.changed_subjects = None
     if inference.kept is None:
         state.store.extend(inference.quads)
         inferred = len(inference.quads)
@@ -406,6 +443,8 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         state.inferred_lines = lines
         inferred = len(lines)
+        differ = set(inference.previous).symmetric_difference(lines)
+        state.changed_subjects = _data_subjects([*inference.changed, *_parsed_lines(sorted(differ))])
     state.report["checks"]["owl_rl"] = {
         "engine": inference.engine,
         "inferred_triples": inferred,

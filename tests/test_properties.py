@@ -8,7 +8,9 @@ examples add up to 1,600 per run.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
 import socket
 import tempfile
 import threading
@@ -57,6 +59,7 @@ TEXT = (
     "כ-1500 מעבדיH100 \u00a0במחשב הישראלי. Chips, chips and more chips.\n"
 )
 WORK = Path(tempfile.mkdtemp(prefix="aigeo-hypothesis-"))
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)  # hypothesis runs outside pytest's tmp_path
 
 # ---------------------------------------------------------------- strategies
 
