@@ -45,7 +45,7 @@ def _q(s: str, p: str, o: str | Literal, graph: NamedNode = _DOC) -> Quad:
 
 CLAIM, RULE = "claim/test/a", "rule/ai-diffusion-2025"
 #: One change per variable a check is rerun for, in which only that variable's node changes and
-#: the check gains a row: (check, variable, triples added before, removed, added).
+#: the check gains a row, by variable: (check, triples added before, removed, added).
 SCENARIOS = {
     "subject": ("claim-subject-outside-domain", [
         _q(CLAIM, "a", "aigeo:Claim"), _q(CLAIM, "aigeo:property", "aigeo:inTier"),
