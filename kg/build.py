@@ -356,7 +356,9 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
                     quads = as_quads(triples, INFERRED_GRAPH)
                     seconds = time.perf_counter() - started
                     changed = added + removed
-                    return _Inference(quads, problems, "rules", seconds, None, kept, previous, changed)
+                    return _Inference(
+                        quads, problems, "rules", seconds, kept=kept, previous=previous, changed=changed
+                    )
                 except (NotIncremental, OSError):
                     pass
             triples, problems = owl_rl_rules(state.store, state.assembly)
@@ -403,33 +405,13 @@ def _parsed_lines(lines: list[bytes]) -> list[Quad]:
     return list(parse(b"".join(lines), format=RdfFormat.N_QUADS)) if lines else []
 
 
-#: Predicates whose triples are vocabulary wherever they are: a change stating one may alter
-#: what any check decides about any node.
-_SCHEMA_PREDICATES = frozenset(
-    f"http://www.w3.org/2000/01/rdf-schema#{name}"
-    for name in ("subClassOf", "subPropertyOf", "domain", "range")
-)
-_OWL = "http://www.w3.org/2002/07/owl#"
-
-
-def _data_subjects(quads: list[Quad]) -> set[NamedNode] | None:
-    """The subjects of ``quads``, or None when one of them is vocabulary (kg.checks.qc)."""
-    subjects: set[NamedNode] = set()
-    for q in quads:
-        subject, predicate = q.subject, q.predicate.value
-        if not isinstance(subject, NamedNode) or not subject.value.startswith(ID):
-            return None
-        if predicate in _SCHEMA_PREDICATES or predicate.startswith(_OWL):
-            return None
-        subjects.add(subject)
-    return subjects
-
-
 def _previous_inferred(change: Change) -> list[bytes]:
     return (change.prior.folder / INFERRED_FILE).read_bytes().splitlines(keepends=True)
 
 
 def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]) -> None:
+    from kg.checks.qc import rerun_nodes
+
     if inference.fallback:
         state.report.setdefault("fallbacks", []).append(inference.fallback)
     found.extend(inference.problems)
@@ -444,7 +426,7 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         state.inferred_lines = lines
         inferred = len(lines)
         differ = set(inference.previous).symmetric_difference(lines)
-        state.changed_subjects = _data_subjects([*inference.changed, *_parsed_lines(sorted(differ))])
+        state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(sorted(differ))])
     state.report["checks"]["owl_rl"] = {
         "engine": inference.engine,
         "inferred_triples": inferred,

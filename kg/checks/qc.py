@@ -24,11 +24,11 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Store
+from pyoxigraph import Literal, NamedNode, Quad, Store
 
 from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
-from kg.iris import compact
+from kg.iris import ID, PREFIXES, compact
 from kg.problems import DataError, Problem
 
 
@@ -51,13 +51,7 @@ def run_quality_checks(
     values = _values(changed)
     for path, answer in zip(paths, map_in_threads(lambda p: _run(store, p, values), paths), strict=True):
         display = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        if isinstance(answer, _HeaderError):
-            raise DataError([Problem(display, answer.line, str(answer))], "qc")
-        if isinstance(answer, SyntaxError):
-            raise DataError(
-                [Problem(display, answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc"
-            )
-        names, rows = answer
+        names, rows = _answered(answer, display)
         counts[path.stem] = len(rows)
         for row in rows:
             focus = row["focus"]
@@ -96,13 +90,39 @@ def check_rows(
     Raises:
         DataError: the check is not valid SPARQL, or its ``#+ rerun-for:`` line is wrong.
     """
-    answer = _run(store, path, _values(changed))
-    if isinstance(answer, _HeaderError):
-        raise DataError([Problem(str(path), answer.line, str(answer))], "qc")
-    if isinstance(answer, SyntaxError):
-        raise DataError([Problem(str(path), answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc")
-    names, rows = answer
+    names, rows = _answered(_run(store, path, _values(changed)), str(path))
     return names, [tuple(row[name] for name in names) for row in rows]
+
+
+def _answered(answer, display: str) -> tuple[list[str], list]:
+    """The column names and rows of ``answer``, or the DataError naming what is wrong in ``display``."""
+    if isinstance(answer, _HeaderError):
+        raise DataError([Problem(display, answer.line, str(answer))], "qc")
+    if isinstance(answer, SyntaxError):
+        raise DataError([Problem(display, answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc")
+    return answer
+
+
+#: Predicates whose triples are vocabulary wherever they are: a change stating one may alter
+#: what any check decides about any node.
+_SCHEMA_PREDICATES = frozenset(
+    PREFIXES["rdfs"] + name for name in ("subClassOf", "subPropertyOf", "domain", "range")
+)
+
+
+def rerun_nodes(quads: Iterable[Quad]) -> set[NamedNode] | None:
+    """The nodes to rerun the checks for after a change of ``quads``: their subjects, or None
+    (check the whole store) when one of them is vocabulary: a subject outside the data
+    namespace, a schema predicate, or an OWL term."""
+    subjects: set[NamedNode] = set()
+    for q in quads:
+        subject, predicate = q.subject, q.predicate.value
+        if not isinstance(subject, NamedNode) or not subject.value.startswith(ID):
+            return None
+        if predicate in _SCHEMA_PREDICATES or predicate.startswith(PREFIXES["owl"]):
+            return None
+        subjects.add(subject)
+    return subjects
 
 
 def _values(changed: Iterable[NamedNode] | None) -> str | None:
