@@ -64,10 +64,10 @@ def _key(term) -> str:
     return str(term)
 
 
-def _pyshacl(data: Store) -> set:
+def _pyshacl(data: Store, shapes_store: Store = SHAPES) -> set:
     import pyshacl
 
-    shapes = graph_to_rdflib(SHAPES)
+    shapes = graph_to_rdflib(shapes_store)
     _ok, report, _ = pyshacl.validate(
         graph_to_rdflib(data), shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True
     )
@@ -88,8 +88,8 @@ def _pyshacl(data: Store) -> set:
     return out
 
 
-def _fast(data: Store) -> set:
-    _n, results = shacl_results(data, SHAPES)
+def _fast(data: Store, shapes: Store = SHAPES) -> set:
+    _n, results = shacl_results(data, shapes)
     out = set()
 
     def add(r, level):
@@ -110,8 +110,8 @@ def _to_rdflib(term):
     return None if term is None else to_rdflib(term)
 
 
-def _compare_shacl(data: Store) -> set:
-    reference, fast = _pyshacl(data), _fast(data)
+def _compare_shacl(data: Store, shapes: Store = SHAPES) -> set:
+    reference, fast = _pyshacl(data, shapes), _fast(data, shapes)
     assert fast == reference, {"missing": reference - fast, "extra": fast - reference}
     return reference
 
@@ -126,6 +126,43 @@ def test_shacl_sparql_equals_pyshacl_on_the_curated_graph(built):
     data = _store(quads=built / "dist/graph.nq")
     assert len(data) > 10_000
     assert _compare_shacl(data) == set()
+
+
+_CLASS_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <urn:ex:> .
+ex:S a sh:NodeShape ; sh:targetSubjectsOf ex:p ; sh:property [ sh:path ex:p ; sh:class ex:Top ] .
+"""
+
+
+@pytest.mark.parametrize(
+    ("hierarchy", "failing"),
+    [
+        ("ex:Mid rdfs:subClassOf ex:Top . ex:Low rdfs:subClassOf ex:Mid .", {"none"}),
+        (
+            "ex:Mid rdfs:subClassOf ex:Top . ex:Low rdfs:subClassOf ex:Mid . ex:Top rdfs:subClassOf ex:Low .",
+            {"none"},
+        ),
+        (
+            "_:b rdfs:subClassOf ex:Top . ex:Low rdfs:subClassOf _:b . ex:a ex:p ex:bn . ex:bn a _:b .",
+            {"mid", "none"},
+        ),
+    ],
+    ids=["chain", "cycle", "blank-node-class"],
+)
+def test_sh_class_follows_the_data_hierarchy_as_pyshacl_does(hierarchy, failing):
+    """sh:class is checked against subclasses read from the data beforehand
+    (_Validator._instance_test); a subclass two steps down, a cycle and a blank-node class in
+    between must give pyshacl's results."""
+    data, shapes = Store(), Store()
+    shapes.load(_CLASS_SHAPE.encode(), format=RdfFormat.TURTLE)
+    prefixes = "@prefix ex: <urn:ex:> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+    rows = (
+        " ex:a ex:p ex:low , ex:mid , ex:top , ex:none ."
+        " ex:low a ex:Low . ex:mid a ex:Mid . ex:top a ex:Top ."
+    )
+    data.load((prefixes + hierarchy + rows).encode(), format=RdfFormat.TURTLE, to_graph=NamedNode("urn:g"))
+    results = _compare_shacl(data, shapes)
+    assert {r[4] for r in results} == {f"<urn:ex:{name}>" for name in failing}
 
 
 # --- OWL RL -----------------------------------------------------------------------------------

@@ -33,7 +33,8 @@ from kg.problems import Problem
 
 SH = "http://www.w3.org/ns/shacl#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_TYPE_OF = f"<{_RDF}type>/<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
+_RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+_TYPE_OF = f"<{_RDF}type>/<{_RDFS_SUBCLASS}>*"
 
 _NODE_KINDS = {
     "IRI": "isIRI({v})",
@@ -46,7 +47,8 @@ _NODE_KINDS = {
 
 #: Component parameters tested on one value at a time, and the SPARQL that says a value passes.
 _VALUE_TESTS = {
-    "class": ("ClassConstraintComponent", lambda v, x: f"EXISTS {{ {v} {_TYPE_OF} {_term(x)} }}"),
+    # the test is written by _Validator._instance_test, which knows the data's class hierarchy
+    "class": ("ClassConstraintComponent", None),
     "datatype": (
         "DatatypeConstraintComponent",
         lambda v, x: f"(isLiteral({v}) && DATATYPE({v}) = {_term(x)})",
@@ -171,6 +173,7 @@ class _Validator:
         self.scope = scope
         #: focus pattern -> the pattern limited to ``scope``; shared by the two walks
         self.focus_sets = {} if focus_sets is None else focus_sets
+        self._subclasses: dict = {}
         self.planned: dict[str, None] = {}
         self.results: list[Result] = []
         self._failing: dict = {}
@@ -273,6 +276,29 @@ class _Validator:
             self.focus_sets[focus] = limited
         return self.focus_sets[focus]
 
+    def _instance_test(self, var: str, cls) -> str:
+        """SPARQL that is true when ``var`` is an instance of ``cls`` (``sh:class``).
+
+        ``var rdf:type/rdfs:subClassOf* cls``, with the subclasses of ``cls`` read from the data
+        beforehand: Oxigraph evaluates the path once per value, which made this test 2.4 times
+        slower at 100,000 claims. The two are equal on the store they read, because the path's
+        classes are exactly ``cls`` and what reaches it by ``rdfs:subClassOf`` edges there. A
+        blank node cannot be written in ``VALUES``; a hierarchy with one keeps the path.
+        """
+        if cls not in self._subclasses:
+            seen, todo = {cls}, [cls]
+            while todo:
+                for q in self.data.quads_for_pattern(None, NamedNode(_RDFS_SUBCLASS), todo.pop()):
+                    if q.subject not in seen:
+                        seen.add(q.subject)
+                        todo.append(q.subject)
+            named = all(isinstance(c, NamedNode) for c in seen)
+            self._subclasses[cls] = sorted(_term(c) for c in seen) if named else None
+        classes = self._subclasses[cls]
+        if classes is None:
+            return f"EXISTS {{ {var} {_TYPE_OF} {_term(cls)} }}"
+        return f"EXISTS {{ VALUES ?_class {{ {' '.join(classes)} }} {var} <{_RDF}type> ?_class }}"
+
     def _shape(self, shape, focus: str, out: list) -> None:
         """Evaluate one node shape on the focus nodes bound by the pattern ``focus``."""
         if self.sh.one(shape, "deactivated") == Literal(True):
@@ -322,7 +348,8 @@ class _Validator:
 
         for key, (component, test) in _VALUE_TESTS.items():
             for x in sh.objects(node, key):
-                per_value(component, test("?v", x), _MESSAGES[key].format(x=_show(x)))
+                text = self._instance_test("?v", x) if test is None else test("?v", x)
+                per_value(component, text, _MESSAGES[key].format(x=_show(x)))
         for pattern in sh.objects(node, "pattern"):
             flags = sh.one(node, "flags")
             extra = f", {_string(flags.value)}" if flags is not None else ""
