@@ -198,6 +198,7 @@ AXIOM_CASES = {
     "lineage": [("model/r1", "baseModel", "model/v3"), ("model/v3", "distilledFrom", "model/x")],
     "disjoint": [("cluster/c", "usesChip", "country/IL"), ("country/IL", "type", "Country")],
     "disjoint-by-domain": [("country/FR", "developedBy", "org/d"), ("country/FR", "type", "Country")],
+    "disjoint-stated": [("org/x", "type", "Organisation"), ("org/x", "type", "Person")],
 }  # fmt: skip
 
 
