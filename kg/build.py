@@ -77,6 +77,9 @@ class BuildState:
     change: Change | None = None
     #: the inferred graph's N-Quads lines, sorted, when the reason stage has them already
     inferred_lines: list[bytes] | None = None
+    #: with ``inferred_lines``: the lines the previous build's inferred graph lacked, and those
+    #: it had that are gone
+    inferred_change: tuple[list[bytes], list[bytes]] | None = None
     #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
     #: when the change leaves the vocabulary alone; None: check the whole store
     changed_subjects: set[NamedNode] | None = None
@@ -177,7 +180,7 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
                 "reason: a graph the previous build's record called unchanged has changed; reasoned again"
             )
             state.store.remove_graph(INFERRED_GRAPH)
-            state.change, state.inferred_lines = None, None
+            state.change, state.inferred_lines, state.inferred_change = None, None, None
             _reason_and_qc(state, engine, data_graph, False, timer, found)
     _fail([p for stage in found.values() for p in stage], "+".join(name for name, ps in found.items() if ps))
     if state.change is None:
@@ -425,8 +428,10 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         state.inferred_lines = lines
         inferred = len(lines)
-        differ = set(inference.previous).symmetric_difference(lines)
-        state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(sorted(differ))])
+        previous, now = set(inference.previous), set(lines)
+        state.inferred_change = (sorted(now - previous), sorted(previous - now))
+        differ = sorted(previous.symmetric_difference(now))
+        state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(differ)])
     state.report["checks"]["owl_rl"] = {
         "engine": inference.engine,
         "inferred_triples": inferred,
@@ -472,6 +477,7 @@ def _record_was_wrong(change: Change, triples: dict[str, int]) -> bool:
 def _write(state: BuildState, progress) -> None:
     """The write stage; it times itself so that the report it writes includes its own time."""
     from kg.output import new_build_folder
+    from kg.store import carry_index
 
     pause_point("write")
     if progress:
@@ -481,19 +487,37 @@ def _write(state: BuildState, progress) -> None:
     with new_build_folder(state.layout.out) as folder:
         # read under the builds' lock, which new_build_folder holds: no other build can prune it
         prior = read_previous(current_build(state.layout.out), ASSERTED_FILE)
-        spans, copied = _write_asserted(state, folder / ASSERTED_FILE, prior, fingerprint)
+        spans, copied, all_compared = _write_asserted(state, folder / ASSERTED_FILE, prior, fingerprint)
         inferred = state.inferred_lines
         if inferred is None:
             (folder / INFERRED_FILE).write_bytes(_dump_sorted(state.store, INFERRED_GRAPH))
         else:
             _write_lines(folder / INFERRED_FILE, inferred)
         write_record(folder, ASSERTED_FILE, fingerprint, state.report["engine"], state.sheets.keys, spans)
+        change, inferred_change = state.change, state.inferred_change
+        # The files differ from the previous build's by exactly the compared lines only when every
+        # graph not copied was compared, against the build that is still the current one.
+        exact = (
+            change is not None
+            and inferred_change is not None
+            and all_compared
+            and prior is not None
+            and prior.folder == change.prior.folder
+        )
+        carried = exact and carry_index(
+            prior.folder,
+            folder,
+            [*change.removed, *inferred_change[1]],
+            [*change.added, *inferred_change[0]],
+        )
         state.report["outputs"] = {
             "folder": str(state.layout.out),
             "files": [ASSERTED_FILE, INFERRED_FILE, REPORT_FILE, RECORD_FILE],
             # graphs whose lines came from the previous build's graph.nq (kg.previous)
             "graphs_copied": copied,
             "graphs_written": len(spans) - copied,
+            # the previous build's query index, changed by the difference (kg.store.carry_index)
+            "index_carried": carried,
         }
         state.report["stages"].append({"stage": "write", "seconds": round(time.perf_counter() - started, 4)})
         state.report["total_seconds"] = round(sum(s["seconds"] for s in state.report["stages"]), 4)
@@ -507,10 +531,11 @@ def _write(state: BuildState, progress) -> None:
 
 def _write_asserted(
     state: BuildState, path: Path, prior: PreviousBuild | None, fingerprint: str
-) -> tuple[dict[str, GraphSpan], int]:
+) -> tuple[dict[str, GraphSpan], int, bool]:
     """Write ``graph.nq``: graph by graph in IRI order, each graph's lines sorted as bytes, so that
-    the same input gives a byte-identical file. Return where each graph went, and how many
-    graphs were copied from ``prior`` rather than dumped.
+    the same input gives a byte-identical file. Return where each graph went, how many graphs
+    were copied from ``prior`` rather than dumped, and whether every graph dumped is one that
+    :attr:`BuildState.change` compared with the previous build.
 
     The text comes from the store, not from what the loaders wrote: Oxigraph keeps some literals
     in canonical form ("2.0"^^xsd:decimal becomes "2"), and the files must say what queries see.
@@ -565,7 +590,7 @@ def _write_asserted(
             spans[key] = GraphSpan(offset, length, triples.get(key, 0))
             offset += length
         flush()
-    return spans, len(copy)
+    return spans, len(copy), not missing
 
 
 @contextmanager

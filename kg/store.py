@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store
+from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse
 
 from kg.iris import AIGEO_NS, ID, PREFIXES
 from kg.output import current_build
@@ -83,6 +83,50 @@ def _make_index(folder: Path, index: Path) -> None:
                 raise
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def carry_index(previous: Path, folder: Path, removed: list[bytes], added: list[bytes]) -> bool:
+    """Give the build being written in ``folder`` an index, from the index of the ``previous``
+    build; return whether it did.
+
+    ``removed`` and ``added`` are the N-Quads lines in which the new build's files differ from
+    the previous build's. The previous index is copied (a RocksDB checkpoint: hard links, a few
+    milliseconds), then changed by those lines. Making an index from the files takes half a
+    minute at 100,000 claims; this, well under a second, so the first query after a rebuild
+    does not wait. Nothing is carried, and False returned, when the previous build has no
+    index (no query opened it) or when copying or changing it fails: the first query then
+    makes one, as after any build.
+    """
+    source = previous / INDEX_DIR
+    if not source.is_dir():
+        return False
+    gone, new = _quads(removed), _quads(added)
+    if gone is None or new is None:
+        return False
+    partial = folder / f".{INDEX_DIR}-{os.getpid()}"
+    try:
+        Store.read_only(str(source)).backup(str(partial))
+        disk = Store(str(partial))
+        for quad in gone:
+            disk.remove(quad)
+        disk.extend(new)
+        disk.flush()
+        del disk  # closes the database before it is renamed
+        partial.rename(folder / INDEX_DIR)
+        return True
+    except (OSError, RuntimeError):  # RocksDB reports a damaged database as a RuntimeError
+        shutil.rmtree(partial, ignore_errors=True)
+        return False
+
+
+def _quads(lines: list[bytes]) -> list[Quad] | None:
+    """The quads of N-Quads ``lines``; None if one has a blank node, which names a different
+    node each time a file is read, so it cannot be found in the index to be removed."""
+    quads = list(parse(b"".join(lines), format=RdfFormat.N_QUADS)) if lines else []
+    for q in quads:
+        if any(isinstance(t, BlankNode) for t in (q.subject, q.object, q.graph_name)):
+            return None
+    return quads
 
 
 def embedded_runner(store: Store):
