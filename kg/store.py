@@ -100,21 +100,24 @@ def carry_index(previous: Path, folder: Path, removed: list[bytes], added: list[
     source = previous / INDEX_DIR
     if not source.is_dir():
         return False
-    gone, new = _quads(removed), _quads(added)
-    if gone is None or new is None:
-        return False
     partial = folder / f".{INDEX_DIR}-{os.getpid()}"
     try:
+        gone, new = _quads(removed), _quads(added)
+        if gone is None or new is None:
+            return False
         Store.read_only(str(source)).backup(str(partial))
         disk = Store(str(partial))
-        for quad in gone:
-            disk.remove(quad)
-        disk.extend(new)
-        disk.flush()
-        del disk  # closes the database before it is renamed
+        try:
+            for quad in gone:
+                disk.remove(quad)
+            disk.extend(new)
+            disk.flush()
+        finally:
+            del disk  # closes the database: before the rename, and before a failed copy is removed
         partial.rename(folder / INDEX_DIR)
         return True
-    except (OSError, RuntimeError):  # RocksDB reports a damaged database as a RuntimeError
+    # RocksDB reports a damaged database as a RuntimeError; SyntaxError: lines that do not parse
+    except (OSError, RuntimeError, SyntaxError):
         shutil.rmtree(partial, ignore_errors=True)
         return False
 

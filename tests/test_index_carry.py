@@ -13,6 +13,8 @@ from pyoxigraph import BlankNode, RdfFormat, Store, parse
 
 from kg import store as store_module
 from kg.cli import main
+from kg.iris import graph_iri
+from kg.previous import RECORD_FILE
 from kg.store import INDEX_DIR, carry_index, open_build
 
 SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
@@ -111,8 +113,10 @@ def test_the_carried_index_answers_as_an_index_made_from_the_files(indexed, caps
 
 
 def test_no_index_is_carried_when_the_previous_build_has_none(project_built, capsys):
+    assert not (project_built / "dist" / INDEX_DIR).exists()
     _change_the_confidence()
     report = _build(capsys)
+    assert report["checks"]["owl_rl"]["incremental"] is True  # the difference was there to apply
     assert report["outputs"]["index_carried"] is False
     assert not (project_built / "dist" / INDEX_DIR).exists()
 
@@ -128,6 +132,48 @@ def test_a_rebuild_from_scratch_carries_no_index(indexed, capsys):
     calls: list = []
     open_build(out, calls.append)
     assert calls and calls[0] is None
+
+
+def test_a_record_found_wrong_carries_no_index(indexed, capsys):
+    """A graph the record called unchanged has another count: OWL RL runs again over the whole
+    store (kg.build), so there is no exact difference to apply."""
+    record_path = indexed / "dist" / RECORD_FILE
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    record["graphs"][graph_iri("doc/inss-2025-02-deepseek-israel")][2] += 1
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    report = _build(capsys)
+    assert report["fallbacks"] and report["checks"]["owl_rl"]["incremental"] is False
+    assert report["outputs"]["index_carried"] is False
+    assert not (indexed / "dist" / INDEX_DIR).exists()
+
+
+class _StoreFailingToExtend:
+    """pyoxigraph's Store, except that adding quads fails as a full disk would."""
+
+    read_only = staticmethod(Store.read_only)
+
+    def __init__(self, path: str):
+        self._store = Store(path)
+
+    def remove(self, quad) -> None:
+        self._store.remove(quad)
+
+    def extend(self, quads) -> None:
+        raise OSError(28, "No space left on device")
+
+    def flush(self) -> None:
+        self._store.flush()
+
+
+def test_a_failure_while_changing_the_copy_leaves_no_half_made_index(indexed, capsys, monkeypatch):
+    monkeypatch.setattr(store_module, "Store", _StoreFailingToExtend)
+    _change_the_confidence()
+    report = _build(capsys)
+    assert report["checks"]["owl_rl"]["incremental"] is True
+    assert report["outputs"]["index_carried"] is False
+    out = indexed / "dist"
+    assert not (out / INDEX_DIR).exists()
+    assert not list(out.resolve().glob(f".{INDEX_DIR}-*"))
 
 
 def test_a_broken_previous_index_is_left_behind_and_the_build_passes(indexed, capsys):
