@@ -424,14 +424,15 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         inferred = len(inference.quads)
     else:
         new = serialize(inference.quads, format=RdfFormat.N_QUADS) if inference.quads else b""
-        lines = sorted(set(inference.kept).union(new.splitlines(keepends=True)))
+        now = set(inference.kept).union(new.splitlines(keepends=True))
+        lines = sorted(now)
         state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         state.inferred_lines = lines
         inferred = len(lines)
-        previous, now = set(inference.previous), set(lines)
-        state.inferred_change = (sorted(now - previous), sorted(previous - now))
-        differ = sorted(previous.symmetric_difference(now))
-        state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(differ)])
+        previous = set(inference.previous)
+        came, went = sorted(now - previous), sorted(previous - now)
+        state.inferred_change = (came, went)
+        state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(came + went)])
     state.report["checks"]["owl_rl"] = {
         "engine": inference.engine,
         "inferred_triples": inferred,

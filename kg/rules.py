@@ -103,19 +103,15 @@ class _Schema:
     @staticmethod
     def _refuse_unknown(store: Store) -> None:
         for (p,) in store.query("SELECT DISTINCT ?p WHERE { GRAPH ?g { ?s ?p ?o } }"):
-            if p.value.startswith(_OWL) and p.value not in _DECLARATIONS:
-                raise Unsupported(f"owl:{p.value[len(_OWL) :]} is used; these rules do not implement it")
+            _refuse_if_unknown(p)
         for (o,) in store.query(f"SELECT DISTINCT ?o WHERE {{ GRAPH ?g {{ ?s <{_RDF}type> ?o }} }}"):
-            if isinstance(o, NamedNode) and o.value.startswith(_OWL) and o.value not in _DECLARATIONS:
-                raise Unsupported(f"owl:{o.value[len(_OWL) :]} is used; these rules do not implement it")
+            _refuse_if_unknown(o)
 
     @staticmethod
     def _refuse_unknown_in(quads: list[Quad]) -> None:
         for q in quads:
             for term in (q.predicate, q.object) if q.predicate == TYPE else (q.predicate,):
-                iri = term.value if isinstance(term, NamedNode) else ""
-                if iri.startswith(_OWL) and iri not in _DECLARATIONS:
-                    raise Unsupported(f"owl:{iri[len(_OWL) :]} is used; these rules do not implement it")
+                _refuse_if_unknown(term)
 
     def property_rule_predicates(self) -> set:
         """Predicates whose triples can fire a property rule (everything but domain and range)."""
@@ -132,6 +128,13 @@ class _Schema:
             if isinstance(d, NamedNode)
         )
         return f"VALUES (?c ?sup) {{ {rows} }}"
+
+
+def _refuse_if_unknown(term) -> None:
+    """Raise :class:`Unsupported` if ``term`` is an OWL term that does more than declare."""
+    iri = term.value if isinstance(term, NamedNode) else ""
+    if iri.startswith(_OWL) and iri not in _DECLARATIONS:
+        raise Unsupported(f"owl:{iri[len(_OWL) :]} is used; these rules do not implement it")
 
 
 def _closure(edges: dict) -> dict:
