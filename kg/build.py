@@ -211,7 +211,7 @@ def _parse(state: BuildState):
     from kg.countries import add_countries
     from kg.currencies import add_currencies
     from kg.entities import load_entities
-    from kg.factsheets import load_fact_sheets
+    from kg.factsheets import PendingSheets, load_fact_sheets
     from kg.sources import load_cited_documents, load_sources
     from kg.turtle import read_turtle, refuse_other_rdf
     from kg.vocabulary import Vocabulary
@@ -226,18 +226,24 @@ def _parse(state: BuildState):
         except DataError as exc:
             problems.extend(exc.problems)
     _fail(problems, "parse")
-    vocab = Vocabulary.from_quads(assembly.quads)
-    add_countries(assembly)
-    add_currencies(assembly, NamedNode(graph_iri("reference/iso4217")))
-    document_classes = {local for local, iri in vocab.classes.items() if vocab.is_a(iri, "Document")}
-    sources = load_sources(layout.data / "sources", layout.root, assembly, problems, document_classes)
-    load_cited_documents(
-        layout.data / "documents", layout.root, assembly, problems, document_classes, sources
-    )
-    load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
-    state.sheets = load_fact_sheets(
-        layout.data / "facts", layout.root, sources, vocab, assembly, problems, state.store, state.cache
-    )
+    facts = layout.data / "facts"
+    # the cached sheets load into the store while the sources and entities are read
+    pending = PendingSheets(facts, layout.root, state.store, state.cache)
+    try:
+        vocab = Vocabulary.from_quads(assembly.quads)
+        add_countries(assembly)
+        add_currencies(assembly, NamedNode(graph_iri("reference/iso4217")))
+        document_classes = {local for local, iri in vocab.classes.items() if vocab.is_a(iri, "Document")}
+        sources = load_sources(layout.data / "sources", layout.root, assembly, problems, document_classes)
+        load_cited_documents(
+            layout.data / "documents", layout.root, assembly, problems, document_classes, sources
+        )
+        load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
+        state.sheets = load_fact_sheets(
+            facts, layout.root, sources, vocab, assembly, problems, state.store, state.cache, pending
+        )
+    finally:
+        pending.close()
     problems.extend(_unknown_references(assembly))
     _fail(problems, "parse")
     state.store.extend(assembly.quads)

@@ -108,11 +108,12 @@ class SheetCache:
         blob = f"{self.context}\0{display}\0{text}".encode()
         return hashlib.sha256(blob).hexdigest()
 
-    def lookup(self, key: str, fingerprints: dict[str, str]) -> Entry | None:
-        """The entry for ``key``, its N-Quads read into ``data``, if there is one, its document
-        has the same fingerprint and its N-Quads the recorded SHA-256 (else the sheet is read)."""
+    def read(self, key: str) -> Entry | None:
+        """The entry for ``key``, its N-Quads read into ``data``, if there is one and its N-Quads
+        have the recorded SHA-256. Whether it may be used depends on its document: see
+        :meth:`usable`."""
         entry = _read_entry(self.folder, key)
-        if entry is None or fingerprints.get(entry.document) != entry.fingerprint:
+        if entry is None:
             return None
         try:
             data = entry.nquads.read_bytes()
@@ -121,8 +122,15 @@ class SheetCache:
         if hashlib.sha256(data).hexdigest() != entry.sha256:
             return None
         entry.data = data
-        self.used.add(key)
         return entry
+
+    def usable(self, entry: Entry, fingerprints: dict[str, str]) -> bool:
+        """Whether ``entry``'s document has the fingerprint it had when the entry was made (else
+        the sheet is read again); a usable entry is kept when the cache is pruned."""
+        if fingerprints.get(entry.document) != entry.fingerprint:
+            return False
+        self.used.add(entry.key)
+        return True
 
     def last_validation(self) -> dict | None:
         """The validation record the last passing build left, if any and readable."""

@@ -21,21 +21,22 @@ def project_path(path: Path, root: Path) -> str:
     """``path`` relative to the project root, as error lines show it."""
     # absolute() rather than resolve(): a link is named as itself, not as the file it points to
     resolved_root = _resolved(Path(os.path.abspath(root)))  # keyed absolute: a "." moves with chdir
+    absolute = Path(os.path.abspath(path))
     try:
-        return str(Path(os.path.abspath(path)).relative_to(resolved_root))
+        return str(absolute.relative_to(resolved_root))
     except ValueError:
         pass
-    try:
-        return str(path.resolve().relative_to(resolved_root))
+    try:  # its folder resolved, as the root is; the file's own name stays as written
+        return str((_resolved(absolute.parent) / absolute.name).relative_to(resolved_root))
     except ValueError:
         return str(path)
 
 
-@functools.lru_cache(maxsize=8)
-def _resolved(root: Path) -> Path:
-    # one lstat per component of the root: a build names some 6,000 files at 100,000 claims,
-    # and resolving the root for each took 1.7 s of the parse stage
-    return root.resolve()
+@functools.lru_cache(maxsize=64)
+def _resolved(folder: Path) -> Path:
+    # one lstat per component: a build names some 6,000 files at 100,000 claims, and resolving
+    # each one's path (the root, or the data folder outside it) took 1-1.7 s of the parse stage
+    return folder.resolve()
 
 
 def read_sheets(folder: Path, root: Path, problems: list[Problem], as_list: str | None = None) -> Iterator:
