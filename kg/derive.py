@@ -28,13 +28,10 @@ def run_constructs(store: Store, folder: Path, root: Path) -> dict[str, int]:
             raise DataError(
                 [Problem(display, exc.lineno or 0, f"SPARQL syntax error: {exc.msg}")], "derive"
             ) from None
-        before = _derived_size(store)
-        store.extend(Quad(t.subject, t.predicate, t.object, DERIVED_GRAPH) for t in triples)
-        counts[path.stem] = _derived_size(store) - before
+        quads = {Quad(t.subject, t.predicate, t.object, DERIVED_GRAPH) for t in triples}
+        # what the graph lacks, looked up one by one: counting the graph before and after
+        # took 1 s at 100,000 claims, and len(store) counts every graph
+        new = [q for q in quads if q not in store]
+        store.extend(new)
+        counts[path.stem] = len(new)
     return counts
-
-
-def _derived_size(store: Store) -> int:
-    """Quads in the derived graph, the only one the derivations add to. (``len(store)`` counts
-    every quad: eight counts took 2 s of this stage at 100,000 claims.)"""
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, DERIVED_GRAPH))
