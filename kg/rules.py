@@ -118,6 +118,13 @@ class _Schema:
         out = {p for p, supers in self.super_props.items() if supers - {p}}
         return out | set(self.inverse) | self.symmetric | self.transitive
 
+    def derivable_predicates(self) -> set:
+        """Predicates a property rule can give a triple of."""
+        out = self.symmetric | self.transitive
+        for p in self.property_rule_predicates():
+            out |= self.super_props.get(p, set()) | self.inverse.get(p, set())
+        return out
+
     def class_pairs(self) -> str:
         """SPARQL ``VALUES (?c ?sup)``: each class in the hierarchy with its superclasses and itself."""
         rows = " ".join(
@@ -181,8 +188,8 @@ def owl_rl_rules(store: Store, assembly: Assembly) -> tuple[list[Triple], list[P
 def _entailments(
     store: Store, schema: _Schema, derived: set[tuple], assembly: Assembly, nodes: set | None = None
 ) -> tuple[list[Triple], list[Problem]]:
-    """The new triples and the problems, given the property rules' ``derived`` triples: the
-    types of every node, or of ``nodes`` only, and every derived triple not already held."""
+    """The new triples and the problems, given the property rules' ``derived`` triples (which no
+    graph holds): the types of every node, or of ``nodes`` only, and the derived triples."""
     base = str(ID)
     extra_types: dict = defaultdict(set)  # types that follow from the derived property triples
     for s, p, o in derived:
@@ -213,10 +220,11 @@ def _entailments(
         if isinstance(node, NamedNode) and node.value.startswith(base):
             unchecked.extend((node, TYPE, c) for c in classes - _NOISE if (node, c) not in new_types)
     problems = _inconsistencies(types, schema, assembly)
-    unchecked.extend(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
     triples = [Triple(x, TYPE, d) for x, d in new_types]
-    # A rule may derive a triple that some graph already holds.
-    triples += [Triple(*t) for t in set(unchecked) if not _in_store(store, t)]
+    # A type that follows from a derived triple may be one some graph already holds.
+    fresh = {t for t in unchecked if not _in_store(store, t)}
+    fresh.update(t for t in derived if isinstance(t[0], NamedNode) and t[0].value.startswith(base))
+    triples += [Triple(*t) for t in fresh]
     return triples, problems
 
 
@@ -267,7 +275,7 @@ def owl_rl_rules_after(
 
 
 def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
-    """The triples the property rules add (semi-naive, to a fixpoint), minus those read."""
+    """The triples the property rules add (semi-naive, to a fixpoint) that no graph holds."""
     known: set[tuple] = set()
     agenda: list[tuple] = []
     by_subject: dict = defaultdict(lambda: defaultdict(set))
@@ -283,10 +291,15 @@ def _property_closure(store: Store, schema: _Schema) -> set[tuple]:
             by_subject[p][s].add(o)
             by_object[p][o].add(s)
 
-    for p in schema.property_rule_predicates():
+    rule_predicates = schema.property_rule_predicates()
+    for p in rule_predicates:
         for q in store.quads_for_pattern(None, p, None):
             emit(q.subject, p, q.object)
     asserted = set(known)
+    # and the store's triples of the other predicates a rule can derive, so that what is
+    # returned is what no graph holds (a lookup per triple took 0.9 s at 100,000 claims)
+    for p in schema.derivable_predicates() - rule_predicates:
+        asserted.update((q.subject, p, q.object) for q in store.quads_for_pattern(None, p, None))
     while agenda:
         s, p, o = agenda.pop()
         for q in schema.super_props.get(p, ()):
