@@ -29,7 +29,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg.checks.shacl_sparql import SH, Scope, _Shapes
 from kg.iris import CLAIMS
@@ -80,14 +80,16 @@ def context_fingerprint(store: Store, shapes_text: bytes) -> str:
     """SHA-256 of the shapes and of the type and subclass triples outside the claims' namespace."""
     ns = json.dumps(CLAIMS)
     query = (
-        "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o "
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o "
         "VALUES ?p { <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf> } "
         f'FILTER(!STRSTARTS(STR(?s), {ns}) || !CONTAINS(STRAFTER(STR(?s), {ns}), "/")) }}'
     )
-    lines = sorted(f"{s} {p} {o}" for s, p, o in store.query(query, use_default_graph_as_union=True))
+    # written out by Oxigraph: formatting the 28,000 triples at 100,000 claims in Python took 0.7 s
+    text = store.query(query, use_default_graph_as_union=True).serialize(format=RdfFormat.N_TRIPLES)
+    lines = sorted(set(text.splitlines()))  # one line per triple, whichever graphs state it
     digest = hashlib.sha256(shapes_text)
-    digest.update("\n".join(lines).encode())
+    digest.update(b"\n".join(lines))
     return digest.hexdigest()
 
 
