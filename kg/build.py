@@ -11,6 +11,7 @@ found, and nothing is written. Outputs (see :mod:`kg.output`):
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import itertools
 import json
@@ -341,8 +342,8 @@ class _Inference:
     fallback: str | None = None
     #: lines of the previous build's inferred graph that still hold (the incremental path)
     kept: list[bytes] | None = None
-    #: the previous build's inferred lines, and the asserted quads that changed (the same path)
-    previous: list[bytes] | None = None
+    #: the previous build's other inferred lines, and the asserted quads that changed (the same path)
+    dropped: list[bytes] | None = None
     changed: list[Quad] | None = None
 
 
@@ -361,7 +362,7 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
                 try:
                     added, removed = _parsed(change)
                     previous = _previous_inferred(change)
-                    kept, triples, problems = owl_rl_rules_after(
+                    kept, dropped, triples, problems = owl_rl_rules_after(
                         state.store, state.assembly, added, removed, previous
                     )
                     state.change = change
@@ -369,7 +370,7 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
                     seconds = time.perf_counter() - started
                     changed = added + removed
                     return _Inference(
-                        quads, problems, "rules", seconds, kept=kept, previous=previous, changed=changed
+                        quads, problems, "rules", seconds, kept=kept, dropped=dropped, changed=changed
                     )
                 except (NotIncremental, OSError):
                     pass
@@ -418,7 +419,13 @@ def _parsed_lines(lines: list[bytes]) -> list[Quad]:
 
 
 def _previous_inferred(change: Change) -> list[bytes]:
-    return (change.prior.folder / INFERRED_FILE).read_bytes().splitlines(keepends=True)
+    """The previous build's inferred lines, which it wrote sorted and without repeats."""
+    from kg.rules import NotIncremental
+
+    lines = (change.prior.folder / INFERRED_FILE).read_bytes().splitlines(keepends=True)
+    if not all(a < b for a, b in itertools.pairwise(lines)):  # (30 ms at 100,000 claims)
+        raise NotIncremental(f"{INFERRED_FILE} of the previous build is not in a build's order")
+    return lines
 
 
 def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]) -> None:
@@ -433,13 +440,11 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         inferred = len(inference.quads)
     else:
         new = serialize(inference.quads, format=RdfFormat.N_QUADS) if inference.quads else b""
-        now = set(inference.kept).union(new.splitlines(keepends=True))
-        lines = sorted(now)
+        new_lines = set(new.splitlines(keepends=True))
+        lines, came, went = _merged(inference.kept, inference.dropped, new_lines)
         state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         state.inferred_lines = lines
         inferred = len(lines)
-        previous = set(inference.previous)
-        came, went = sorted(now - previous), sorted(previous - now)
         state.inferred_change = (came, went)
         state.changed_subjects = rerun_nodes([*inference.changed, *_parsed_lines(came + went)])
     state.report["checks"]["owl_rl"] = {
@@ -449,6 +454,29 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         # reasoned again only about the nodes the change mentions (kg.rules.owl_rl_rules_after)
         "incremental": inference.kept is not None,
     }
+
+
+def _merged(kept: list[bytes], dropped: list[bytes], new: set[bytes]) -> tuple[list, list, list]:
+    """The inferred graph's sorted lines, from the previous build's ``kept`` and ``dropped``
+    lines (in the file's order) and the ``new`` ones; and the lines it has that the previous
+    one lacked, and those it lacks that the previous one had.
+
+    ``new`` is small next to ``kept``: the new lines are looked up, and one sort merges them
+    in (the kept lines are a sorted run), instead of sets of every line (1.1 s at 100,000
+    claims, with the whole property closure new each time; 0.1 s so).
+    """
+    lines = [line for line in new if not _in_sorted(kept, line)]
+    gone = set(dropped)
+    came = sorted(line for line in lines if line not in gone)
+    lines += kept
+    lines.sort()
+    went = sorted(line for line in dropped if line not in new)
+    return lines, came, went
+
+
+def _in_sorted(lines: list[bytes], line: bytes) -> bool:
+    i = bisect.bisect_left(lines, line)
+    return i < len(lines) and lines[i] == line
 
 
 def _counts(store: Store) -> dict:

@@ -118,6 +118,17 @@ def test_a_previous_file_touched_since_its_build_is_not_copied_from(project_buil
     assert _files(project_built) == first
 
 
+def test_a_previous_inferred_file_out_of_order_is_reasoned_again(project_built, capsys):
+    """The incremental path merges into the previous file's sorted lines; lines in another
+    order (not a build's) make the build reason from scratch, to the same bytes."""
+    first = _files(project_built)
+    inferred = project_built / "dist" / "inferred.nq"
+    inferred.write_bytes(b"".join(reversed(first["inferred.nq"].splitlines(keepends=True))))
+    _build(capsys)
+    assert _report(project_built)["checks"]["owl_rl"]["incremental"] is False
+    assert _files(project_built) == first
+
+
 def test_a_graph_whose_triple_count_moved_is_dumped_not_copied(project_built, capsys):
     """The record is checked against the new store: a wrong count in it costs a dump, not bytes."""
     first = _files(project_built)
@@ -159,6 +170,25 @@ def _inferred_lines(triples) -> set[bytes]:
     return set(serialize(quads, format=RdfFormat.N_QUADS).splitlines(keepends=True)) if quads else set()
 
 
+#: transitive predicates and those that lead to them, by the class their nodes get
+_CHAIN_FAMILIES = {
+    "place": ["locatedIn"],
+    "organisation": ["subsidiaryOf", "parentOf", "partOf"],
+    "model": ["derivedFromModel", "baseModel", "distilledFrom"],
+}
+
+
+def _chain_edge(graphs: list[NamedNode]):
+    """An edge of a transitive family between two of four new nodes of that family."""
+
+    def edge(family: str):
+        node = st.integers(0, 3).map(lambda i: NamedNode(f"{ID}test/{family}-{i}"))
+        predicate = st.sampled_from(_CHAIN_FAMILIES[family]).map(lambda p: NamedNode(_ONT + p))
+        return st.builds(Quad, node, predicate, node, st.sampled_from(graphs))
+
+    return st.sampled_from(sorted(_CHAIN_FAMILIES)).flatmap(edge)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_rules_after_a_change_equal_the_rules_on_the_changed_store(curated_quads, data):
@@ -173,16 +203,25 @@ def test_rules_after_a_change_equal_the_rules_on_the_changed_store(curated_quads
         key=str,
     )
     graphs = sorted({q.graph_name for q in curated_quads}, key=str)
+    # transitive chains among a few new nodes, a pool per family of predicates (so no clash)
+    chains = data.draw(st.lists(_chain_edge(graphs), max_size=12, unique=True))
     before = Store()
     before.extend(curated_quads)
+    before.extend(chains)
     previous, problems = owl_rl_rules(before, Assembly())
     assert problems == []
 
     removable = [q for q in curated_quads if q.graph_name != NamedNode(graph_iri("ontology"))]
+    removable += chains
     # every quad about a few nodes, so that types lose their only support; and a few quads more
     gone = {entities[i] for i in data.draw(st.lists(st.integers(0, len(entities) - 1), max_size=3))}
     removed = [q for q in removable if q.subject in gone or q.object in gone]
     removed += [removable[i] for i in data.draw(st.lists(st.integers(0, len(removable) - 1), max_size=20))]
+    # and edges the property rules read, so that a transitive chain loses a middle link
+    edges_in = [q for q in removable if q.predicate.value[len(_ONT) :] in _PREDICATES]
+    removed += [edges_in[i] for i in data.draw(st.lists(st.integers(0, len(edges_in) - 1), max_size=8))]
+    if chains:
+        removed += data.draw(st.lists(st.sampled_from(chains), max_size=4))
     removed = list(dict.fromkeys(removed))
     # (a lambda, not the list's __getitem__, whose repr would print the whole list)
     pick = st.integers(0, len(entities) - 1).map(lambda i: entities[i])
@@ -191,19 +230,21 @@ def test_rules_after_a_change_equal_the_rules_on_the_changed_store(curated_quads
     cls = st.sampled_from(_CLASSES).map(lambda c: NamedNode(_ONT + c))
     edges = st.builds(Quad, pick, predicate, pick, in_graph)
     types = st.builds(Quad, pick, st.just(TYPE), cls, in_graph)
-    added = data.draw(st.lists(st.one_of(edges, types), max_size=30, unique=True))
+    added = data.draw(st.lists(st.one_of(edges, types, _chain_edge(graphs)), max_size=30, unique=True))
     after = Store()
     after.extend(curated_quads)
+    after.extend(chains)
     for q in removed:
         after.remove(q)
     added = [q for q in added if q not in after]
     after.extend(added)
 
     expected, expected_problems = owl_rl_rules(after, Assembly())
-    kept, new, found = owl_rl_rules_after(
+    kept, dropped, new, found = owl_rl_rules_after(
         after, Assembly(), added, removed, sorted(_inferred_lines(previous))
     )
     assert set(kept) | _inferred_lines(new) == _inferred_lines(expected)
+    assert sorted(kept + dropped) == sorted(_inferred_lines(previous))
     assert [p.message for p in found] == [p.message for p in expected_problems]
 
 
