@@ -7,11 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from pyoxigraph import NamedNode, Store
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
+from kg.checks import shacl_reuse
+from kg.checks.shacl_reuse import ONTOLOGY_GRAPH
 from kg.checks.shacl_sparql import Scope
 from kg.cli import main
-from kg.iris import CLAIMS
+from kg.iris import CLAIMS, ID
+from kg.namespaces import RDFS
 
 SHEET = "data/facts/inss-2025-02-deepseek-israel.yaml"
 
@@ -133,9 +136,45 @@ def test_warnings_are_printed_by_every_build_not_only_the_first(project, capsys)
     ],
 )
 def test_scope_keeps_the_same_nodes_in_python_and_in_sparql(iri):
-    scope = Scope(CLAIMS, frozenset({"skipped-doc", "other"}))
+    # rest: the other segments in the namespace, so that both SPARQL forms apply
+    scope = Scope(CLAIMS, frozenset({"skipped-doc", "other"}), frozenset({"kept-doc", "skipped-document"}))
     store = Store()
-    query = f"SELECT ?this WHERE {{ VALUES ?this {{ <{iri}> }} {scope.sparql('?this')} }}"
-    in_sparql = bool(list(store.query(query)))
-    assert scope.keeps(NamedNode(iri)) == in_sparql
-    assert in_sparql == (not iri.startswith(f"{CLAIMS}skipped-doc/"))
+    for test in (scope.sparql("?this"), scope.sparql_kept("?this")):
+        query = f"SELECT ?this WHERE {{ VALUES ?this {{ <{iri}> }} {test} }}"
+        in_sparql = bool(list(store.query(query)))
+        assert scope.keeps(NamedNode(iri)) == in_sparql
+        assert in_sparql == (not iri.startswith(f"{CLAIMS}skipped-doc/"))
+    query = f"SELECT ?this WHERE {{ VALUES ?this {{ <{iri}> }} {scope.sparql_inside('?this')} }}"
+    inside = bool(list(store.query(query)))
+    assert inside == iri.startswith(CLAIMS)
+
+
+def test_the_kept_nodes_filter_keeps_literals_and_blank_nodes():
+    scope = Scope(CLAIMS, frozenset({"skipped-doc"}), frozenset({"kept-doc"}))
+    store = Store()
+    store.add(Quad(BlankNode("b"), NamedNode("http://example.org/p"), Literal(f"{CLAIMS}skipped-doc/x")))
+    nodes = "{ ?this ?p ?_o } UNION { ?_s ?p ?this }"
+    query = f"SELECT ?this WHERE {{ {nodes} {scope.sparql_kept('?this')} }}"
+    assert len(list(store.query(query))) == 2
+
+
+def _reuse_store(ontology_term: NamedNode) -> Store:
+    store = Store()
+    store.add(Quad(ontology_term, NamedNode(str(RDFS) + "label"), Literal("x"), ONTOLOGY_GRAPH))
+    return store
+
+
+@pytest.mark.parametrize(
+    ("term", "named"),
+    [(NamedNode(f"{ID}org/inss"), True), (NamedNode(f"{CLAIMS}some-doc/a-claim"), False)],
+)
+def test_the_kept_claims_are_named_unless_the_ontology_names_a_claim(term, named):
+    """The documents with sheets are the only segments of the claims namespace, so the kept
+    claims may be listed by naming those; unless the ontology names a node there."""
+    store = _reuse_store(term)
+    context = shacl_reuse.context_fingerprint(store, b"")
+    keys = {"changed": "k1", "unchanged": "k2"}
+    last = {"context": context, "keys": ["k2"]}
+    reuse = shacl_reuse.prepare(store, Store(), b"", last, keys, {"unchanged"})
+    assert reuse.scope.skip == {"unchanged"}
+    assert reuse.scope.rest == ({"changed"} if named else None)

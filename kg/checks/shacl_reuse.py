@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from pyoxigraph import NamedNode, RdfFormat, Store
 
 from kg.checks.shacl_sparql import SH, Scope, _Shapes
-from kg.iris import CLAIMS
+from kg.iris import CLAIMS, graph_iri, minted_by_sheet
 from kg.namespaces import AIGEO
 
 #: paths from a claim to nodes its sheet mints: its evidence, and the evidence's selectors
 LOCAL_PATHS = frozenset({str(AIGEO.evidence), "http://www.w3.org/ns/oa#hasSelector"})
 _NESTING = ("node", "qualifiedValueShape", "or", "and", "not")
+ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
 
 
 @dataclass
@@ -73,7 +74,31 @@ def prepare(
     except (KeyError, TypeError):
         validated = set()
     skip = frozenset(doc for doc in reused if keys.get(doc) in validated)
-    return Reuse(Scope(CLAIMS, skip) if skip else None, context)
+    if not skip:
+        return Reuse(None, context)
+    rest = frozenset(keys) - skip
+    if len(rest) > NAMED_UP_TO or _ontology_mints_claims(store):
+        rest = None
+    return Reuse(Scope(CLAIMS, skip, rest), context)
+
+
+#: the validated documents' count up to which the focus nodes kept are listed by naming them
+#: (:attr:`kg.checks.shacl_sparql.Scope.rest`): a string test per document and row
+NAMED_UP_TO = 32
+
+
+def _ontology_mints_claims(store: Store) -> bool:
+    """Whether the ontology names a node where fact sheets mint theirs (``claim/<document>/``).
+
+    Nothing else does: entity sheets may not (kg.entities), sources and references mint
+    elsewhere, and a sheet mints only under its own document. So the documents with sheets
+    are every segment there, unless the ontology's Turtle names one.
+    """
+    for q in store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH):
+        for term in (q.subject, q.object):
+            if isinstance(term, NamedNode) and minted_by_sheet(term.value):
+                return True
+    return False
 
 
 def context_fingerprint(store: Store, shapes_text: bytes) -> str:
