@@ -296,8 +296,8 @@ def owl_rl_rules_after(
     kept, dropped = [], []
     for line in previous:
         subject, predicate, _ = line.split(b" ", 2)
-        # a line between a node the change mentions and one it does not follows from triples
-        # between the two, which would mention both: it is unchanged
+        # kept: the types of unmentioned nodes, and the unchained lines from them (such a line
+        # follows from triples between its two nodes, and a change there would mention both)
         if subject not in mentioned and (predicate == type_predicate or predicate not in redone):
             kept.append(line)
         else:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
+from kg.build import ONTOLOGY_GRAPH
 from kg.checks import shacl_reuse
-from kg.checks.shacl_reuse import ONTOLOGY_GRAPH
 from kg.checks.shacl_sparql import Scope
 from kg.cli import main
 from kg.iris import CLAIMS, ID

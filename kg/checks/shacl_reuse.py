@@ -31,14 +31,14 @@ from dataclasses import dataclass
 
 from pyoxigraph import NamedNode, RdfFormat, Store
 
+from kg.build import ONTOLOGY_GRAPH
 from kg.checks.shacl_sparql import SH, Scope, _Shapes
-from kg.iris import CLAIMS, graph_iri, minted_by_sheet
+from kg.iris import CLAIMS, minted_by_sheet
 from kg.namespaces import AIGEO
 
 #: paths from a claim to nodes its sheet mints: its evidence, and the evidence's selectors
 LOCAL_PATHS = frozenset({str(AIGEO.evidence), "http://www.w3.org/ns/oa#hasSelector"})
 _NESTING = ("node", "qualifiedValueShape", "or", "and", "not")
-ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
 
 
 @dataclass
