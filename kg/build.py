@@ -29,6 +29,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, s
 from kg import __version__
 from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
+from kg.derive import DERIVED_GRAPH, PreviousDerived
 from kg.faultpoints import pause_point
 from kg.iris import CLAIMS, ID, graph_iri
 from kg.layout import Layout
@@ -81,6 +82,11 @@ class BuildState:
     #: with ``inferred_lines``: the lines the previous build's inferred graph lacked, and those
     #: it had that are gone
     inferred_change: tuple[list[bytes], list[bytes]] | None = None
+    #: how the asserted store differs from the previous build's, when the record of that build
+    #: vouches for the graphs not compared (worked out by the derive stage); None: not known
+    difference: Change | None = None
+    #: the derived lines the derivations without a '#+ rerun-for:' line added (for the record)
+    derived_whole: list[bytes] = field(default_factory=list)
     #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
     #: when the change leaves the vocabulary alone; None: check the whole store
     changed_subjects: set[NamedNode] | None = None
@@ -141,7 +147,6 @@ def build(
 
 
 def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
-    layout = state.layout
     timer = _Timer(state.report["stages"], progress)
     with timer("parse"):
         sources = _parse(state)
@@ -156,16 +161,45 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
             "documents_reused": len(state.sheets.reused),
             "documents_hashed": len(sources),
         }
-    with timer("derive"):
-        from kg.derive import run_constructs
-
-        state.report["checks"]["derive"] = run_constructs(
-            state.store, layout.queries / "construct", layout.root
-        )
     if engine == "auto":
         seen = sum(1 for _ in itertools.islice(state.store, REFERENCE_BELOW_TRIPLES))  # len() counts all
         engine = "reference" if seen < REFERENCE_BELOW_TRIPLES else "fast"
     state.report["engine"] = engine
+    if not _check(state, engine, write, timer) and state.difference is not None:
+        state.report.setdefault("fallbacks", []).append(
+            "derive, shacl, reason, qc: a graph the previous build's record called unchanged has "
+            "changed; checked again from scratch"
+        )
+        state.store.remove_graph(DERIVED_GRAPH)
+        state.store.remove_graph(INFERRED_GRAPH)
+        state.difference, state.change, state.inferred_lines, state.inferred_change = None, None, None, None
+        _check(state, engine, False, timer)
+    if write:
+        _write(state, progress)
+
+
+def _check(state: BuildState, engine: str, incremental: bool, timer) -> bool:
+    """Derive, then SHACL, OWL RL and the quality checks; fail with every problem they found.
+
+    ``incremental``: work from the previous build where its record allows. Return False when
+    that record proved wrong (a graph it called unchanged holds another number of triples):
+    the caller checks again from scratch.
+    """
+    layout = state.layout
+    with timer("derive"):
+        from kg.derive import run_constructs
+
+        state.difference = None
+        if incremental and engine == "fast":
+            with contextlib.suppress(OSError):  # a previous build pruned meanwhile: derive it all
+                state.difference = _change(state)
+        derivation = run_constructs(
+            state.store, layout.queries / "construct", layout.root, _previous_derived(state.difference)
+        )
+        state.derived_whole = derivation.whole
+        state.report["checks"]["derive"] = derivation.report()
+        if state.difference is not None:
+            state.difference = _with_derived(state.store, state.difference, derivation.lines)
     # SHACL, OWL RL and the quality checks each see the whole graph; a user fixing data wants
     # every problem they find at once, so the three run before the build fails.
     found: dict[str, list[Problem]] = {"shacl": [], "reason": [], "qc": []}
@@ -173,28 +207,22 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
     # back from the rules' Python loop.)
     with timer("shacl"):
         data_graph = _shacl(state, engine, found["shacl"])
-    _reason_and_qc(state, engine, data_graph, write, timer, found)
+    _reason_and_qc(state, engine, data_graph, timer, found)
     triples = state.report["counts"]["triples_per_graph"]
-    if state.change is not None and _record_was_wrong(state.change, triples):
-        state.report.setdefault("fallbacks", []).append(
-            "reason: a graph the previous build's record called unchanged has changed; reasoned again"
-        )
-        state.store.remove_graph(INFERRED_GRAPH)
-        state.change, state.inferred_lines, state.inferred_change = None, None, None
-        _reason_and_qc(state, engine, data_graph, False, timer, found)
+    if state.difference is not None and _record_was_wrong(state.difference, triples):
+        return False
     _fail([p for stage in found.values() for p in stage], "+".join(name for name, ps in found.items() if ps))
-    if write:
-        _write(state, progress)
+    return True
 
 
-def _reason_and_qc(state: BuildState, engine: str, data_graph, incremental: bool, timer, found) -> None:
+def _reason_and_qc(state: BuildState, engine: str, data_graph, timer, found) -> None:
     """OWL RL, then the quality checks, each stage's problems into ``found``; and the report's
     triple counts, taken beside the checks (both only read the store: 1 s at 100,000 claims)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with timer("reason"):
         found["reason"] = []
-        _add_inferred(state, _infer(state, engine, data_graph, incremental), found["reason"])
+        _add_inferred(state, _infer(state, engine, data_graph), found["reason"])
     with ThreadPoolExecutor(1) as counter:
         counting = counter.submit(_counts, state.store)
         with timer("qc"):
@@ -347,7 +375,7 @@ class _Inference:
     changed: list[Quad] | None = None
 
 
-def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _Inference:
+def _infer(state: BuildState, engine: str, data_graph) -> _Inference:
     """The OWL RL entailments and inconsistencies; reads the store, changes nothing."""
     from kg.rules import NotIncremental, Unsupported, as_quads, owl_rl_rules, owl_rl_rules_after
 
@@ -355,9 +383,7 @@ def _infer(state: BuildState, engine: str, data_graph, incremental: bool) -> _In
     fallback = None
     if engine == "fast":
         try:
-            change = None
-            with contextlib.suppress(OSError):  # a previous build pruned meanwhile: reason it all
-                change = _change(state) if incremental else None
+            change = state.difference
             if change is not None:
                 try:
                     added, removed = _parsed(change)
@@ -394,11 +420,12 @@ INCREMENTAL_BELOW_QUADS = 200_000
 
 
 def _change(state: BuildState) -> Change | None:
-    """How the store differs from the previous build's, if its record vouches for the rest."""
+    """How the store differs from the previous build's, if its record vouches for the rest;
+    the derived graph left out (the derive stage adds it: :func:`_with_derived`)."""
     prior = read_previous(current_build(state.layout.out), ASSERTED_FILE)
     if prior is None:
         return None
-    named = {g.value: g for g in state.store.named_graphs() if g != INFERRED_GRAPH}
+    named = {g.value: g for g in state.store.named_graphs() if g not in (INFERRED_GRAPH, DERIVED_GRAPH)}
     reusable = prior.reusable(state.fingerprint, "fast", state.sheets.keys) & set(named)
     if not reusable:
         return None
@@ -406,8 +433,36 @@ def _change(state: BuildState) -> Change | None:
     dumps = dict(
         zip(map(_key, to_dump), map_in_threads(lambda g: _dump_sorted(state.store, g), to_dump), strict=True)
     )
-    change = compare(prior, reusable, dumps, ASSERTED_FILE)
-    return change if len(change.added) + len(change.removed) < INCREMENTAL_BELOW_QUADS else None
+    change = compare(prior, reusable, dumps, ASSERTED_FILE, skip={DERIVED_GRAPH.value})
+    return change if _small(change) else None
+
+
+def _small(change: Change) -> bool:
+    return len(change.added) + len(change.removed) < INCREMENTAL_BELOW_QUADS
+
+
+def _previous_derived(change: Change | None) -> PreviousDerived | None:
+    """What the derive stage needs from the previous build to derive only about ``change``."""
+    if change is None or change.prior.derived_whole is None:
+        return None
+    added, removed = _parsed(change)
+    lines = change.prior.lines(ASSERTED_FILE, DERIVED_GRAPH.value)
+    return PreviousDerived(lines, set(change.prior.derived_whole), added, removed)
+
+
+def _with_derived(store: Store, change: Change, lines: list[bytes] | None) -> Change | None:
+    """``change`` with the derived graph compared too; None if the whole is no longer small.
+
+    ``lines``: the derived graph's sorted lines, when the derive stage has them already.
+    """
+    key = DERIVED_GRAPH.value
+    dump = b"".join(lines) if lines is not None else _dump_sorted(store, DERIVED_GRAPH)
+    old = set(change.prior.lines(ASSERTED_FILE, key))
+    new = set(lines if lines is not None else dump.splitlines(keepends=True))
+    change.added.extend(sorted(new - old))
+    change.removed.extend(sorted(old - new))
+    change.dumps[key] = dump
+    return change if _small(change) else None
 
 
 def _parsed(change: Change) -> tuple[list[Quad], list[Quad]]:
@@ -531,7 +586,15 @@ def _write(state: BuildState, progress) -> None:
             (folder / INFERRED_FILE).write_bytes(_dump_sorted(state.store, INFERRED_GRAPH))
         else:
             _write_lines(folder / INFERRED_FILE, inferred)
-        write_record(folder, ASSERTED_FILE, fingerprint, state.report["engine"], state.sheets.keys, spans)
+        write_record(
+            folder,
+            ASSERTED_FILE,
+            fingerprint,
+            state.report["engine"],
+            state.sheets.keys,
+            spans,
+            state.derived_whole,
+        )
         change, inferred_change = state.change, state.inferred_change
         # The files differ from the previous build's by exactly the compared lines only when every
         # graph not copied was compared, against the build that is still the current one.
@@ -592,7 +655,7 @@ def _write_asserted(
         if g.value in reusable and prior.graphs[g.value].triples == triples.get(g.value)
     }
     graphs = [DefaultGraph(), *named]
-    known = state.change.dumps if state.change is not None else {}
+    known = state.difference.dumps if state.difference is not None else {}
     to_dump = [g for g in graphs if _key(g) not in copy]
     missing = [g for g in to_dump if _key(g) not in known]
     fresh = iter(map_in_threads(lambda g: _dump_sorted(store, g), missing))

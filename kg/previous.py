@@ -90,6 +90,18 @@ class PreviousBuild:
     engine: str
     sheets: dict[str, str]
     graphs: dict[str, GraphSpan]
+    #: the derived lines that the derivations without a '#+ rerun-for:' line added (kg.derive);
+    #: None in a record that does not have them
+    derived_whole: list[bytes] | None = None
+
+    def lines(self, asserted_file: str, key: str) -> list[bytes]:
+        """The lines of one graph in the build's ``asserted_file``, in the file's order."""
+        span = self.graphs.get(key)
+        if span is None:
+            return []
+        with (self.folder / asserted_file).open("rb") as f:
+            f.seek(span.offset)
+            return f.read(span.length).splitlines(keepends=True)
 
     def reusable(self, fingerprint: str, engine: str, sheets: dict[str, str]) -> set[str]:
         """The graphs whose lines can be copied, for a build with these inputs.
@@ -125,6 +137,9 @@ def read_previous(folder: Path | None, asserted_file: str) -> PreviousBuild | No
             engine=record["engine"],
             sheets=dict(record["sheets"]),
             graphs={iri: GraphSpan(*span) for iri, span in record["graphs"].items()},
+            derived_whole=(
+                [line.encode() for line in record["derived_whole"]] if "derived_whole" in record else None
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -137,8 +152,12 @@ def write_record(
     engine: str,
     sheets: dict[str, str],
     graphs: dict[str, GraphSpan],
+    derived_whole: list[bytes],
 ) -> None:
-    """Write the record of the build in ``folder``, after ``asserted_file`` is complete."""
+    """Write the record of the build in ``folder``, after ``asserted_file`` is complete.
+
+    ``derived_whole``: see :attr:`PreviousBuild.derived_whole`.
+    """
     stat = (folder / asserted_file).stat()
     record = {
         "format": _FORMAT,
@@ -147,6 +166,7 @@ def write_record(
         "file": [stat.st_size, stat.st_mtime_ns],
         "sheets": dict(sorted(sheets.items())),
         "graphs": {iri: [s.offset, s.length, s.triples] for iri, s in graphs.items()},
+        "derived_whole": [line.decode() for line in derived_whole],
     }
     (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 
@@ -190,12 +210,19 @@ class Change:
     unchanged: dict[str, int]
 
 
-def compare(prior: PreviousBuild, reusable: set[str], dumps: dict[str, bytes], asserted_file: str) -> Change:
-    """The :class:`Change` between ``prior`` and a store whose non-reusable graphs dumped to ``dumps``."""
+def compare(
+    prior: PreviousBuild,
+    reusable: set[str],
+    dumps: dict[str, bytes],
+    asserted_file: str,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> Change:
+    """The :class:`Change` between ``prior`` and a store whose non-reusable graphs dumped to
+    ``dumps``; the graphs in ``skip`` are left out (compared later, or not at all)."""
     added: list[bytes] = []
     removed: list[bytes] = []
     with (prior.folder / asserted_file).open("rb") as f:
-        for key in sorted(set(dumps) | (set(prior.graphs) - reusable)):
+        for key in sorted((set(dumps) | (set(prior.graphs) - reusable)) - skip):
             span = prior.graphs.get(key)
             old = set()
             if span is not None:

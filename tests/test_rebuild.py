@@ -91,6 +91,18 @@ def test_a_changed_sheet_rewrites_only_its_own_and_the_computed_graphs(
     assert _files(project_built) == _files(_cold(capsys, project_built, tmp_path_factory))
 
 
+def test_a_changed_rank_derives_again_about_its_subject_alone(project_built, capsys, tmp_path_factory):
+    """A claim ranked deprecated no longer is: its plain triple appears in the derived graph,
+    derived again only about that claim's subject."""
+    _edit(project_built, SHEET, "    rank: deprecated\n", "")
+    _build(capsys)
+    derive = _report(project_built)["checks"]["derive"]
+    assert derive["incremental"] is True
+    assert derive["rerun_subjects"] == 1
+    assert derive["triples_added"]["01-truthy"] >= 1
+    assert _files(project_built) == _files(_cold(capsys, project_built, tmp_path_factory))
+
+
 def test_a_new_and_a_removed_sheet_give_the_files_of_a_build_from_scratch(
     project_built, capsys, tmp_path_factory
 ):
@@ -139,8 +151,10 @@ def test_a_graph_whose_triple_count_moved_is_dumped_not_copied(project_built, ca
     _build(capsys)
     report = _report(project_built)
     assert report["fallbacks"] == [
-        "reason: a graph the previous build's record called unchanged has changed; reasoned again"
+        "derive, shacl, reason, qc: a graph the previous build's record called unchanged has "
+        "changed; checked again from scratch"
     ]
+    assert report["checks"]["derive"]["incremental"] is False
     assert report["checks"]["owl_rl"]["incremental"] is False
     outputs = report["outputs"]
     assert outputs["graphs_written"] == 3  # default, the miscounted document, derived

@@ -20,7 +20,6 @@ has the figures; tests/test_qc_rerun.py checks the promise on random changes.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
 from kg.iris import ID, PREFIXES, compact
 from kg.problems import DataError, Problem
+from kg.rerun import HeaderError, bound, rerun_variables
 
 
 def run_quality_checks(
@@ -96,7 +96,7 @@ def check_rows(
 
 def _answered(answer, display: str) -> tuple[list[str], list]:
     """The column names and rows of ``answer``, or the DataError naming what is wrong in ``display``."""
-    if isinstance(answer, _HeaderError):
+    if isinstance(answer, HeaderError):
         raise DataError([Problem(display, answer.line, str(answer))], "qc")
     if isinstance(answer, SyntaxError):
         raise DataError([Problem(display, answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc")
@@ -129,36 +129,7 @@ def _values(changed: Iterable[NamedNode] | None) -> str | None:
     return None if changed is None else " ".join(sorted(f"<{node.value}>" for node in changed))
 
 
-_RERUN_FOR = re.compile(r"^#\+ rerun-for:(.*)$", re.M)
-
-
-class _HeaderError(Exception):
-    def __init__(self, message: str, line: int):
-        super().__init__(message)
-        self.line = line
-
-
-def rerun_variables(text: str) -> list[str] | None:
-    """The variables of a check's ``#+ rerun-for:`` line, or None when it has none.
-
-    Raises:
-        _HeaderError: the line names no variable, or one the query does not use.
-    """
-    found = _RERUN_FOR.search(text)
-    if found is None:
-        return None
-    line = text.count("\n", 0, found.start()) + 1
-    variables = [v.lstrip("?$") for v in found.group(1).split()]
-    if not variables:
-        raise _HeaderError("'#+ rerun-for:' names no variable", line)
-    body = text[found.end() :]
-    for variable in variables:
-        if not re.search(rf"[?$]{re.escape(variable)}\b", body):
-            raise _HeaderError(f"'#+ rerun-for:' names ?{variable}, which the check does not use", line)
-    return variables
-
-
-def _run(store: Store, path: Path, values: str | None) -> tuple[list[str], list] | SyntaxError | _HeaderError:
+def _run(store: Store, path: Path, values: str | None) -> tuple[list[str], list] | SyntaxError | HeaderError:
     """One check's column names and rows, or its error (reported in file order, not thread order).
 
     With ``values`` and a ``#+ rerun-for:`` line, once per listed variable, bound to ``values``;
@@ -167,7 +138,7 @@ def _run(store: Store, path: Path, values: str | None) -> tuple[list[str], list]
     text = path.read_text(encoding="utf-8")
     try:
         rerun = rerun_variables(text)
-    except _HeaderError as exc:
+    except HeaderError as exc:
         return exc
     try:
         if rerun is None or values is None:
@@ -178,30 +149,13 @@ def _run(store: Store, path: Path, values: str | None) -> tuple[list[str], list]
         names: list[str] = []
         rows: dict[tuple, object] = {}
         for variable in rerun:
-            solutions = store.query(_bound(text, variable, values), use_default_graph_as_union=True)
+            solutions = store.query(bound(text, variable, values), use_default_graph_as_union=True)
             names = [v.value for v in solutions.variables]
             for row in solutions:
                 rows.setdefault(tuple(row[name] for name in names), row)
         return names, list(rows.values())
     except SyntaxError as exc:
         return exc
-
-
-def _bound(text: str, variable: str, values: str) -> str:
-    """``text`` with ``VALUES ?variable { values }`` first in its outermost group.
-
-    First, so that Oxigraph starts from the bound variable: at 100,000 claims, 14 of the 16
-    reruns take 1-35 ms so, where placed last some took 4-11 s. A check's part that does not
-    mention the bound variable is evaluated whole, whatever the binding: claim-value-outside-range
-    asks for a value's asserted types with NOT EXISTS, evaluated per row, for that reason.
-    """
-    found = _WHERE.search(text)
-    if found is None:
-        raise SyntaxError(f"no 'WHERE {{' to bind ?{variable} in")
-    return f"{text[: found.end()]}\n  VALUES ?{variable} {{ {values} }}\n{text[found.end() :]}"
-
-
-_WHERE = re.compile(r"\bWHERE\s*\{", re.I)
 
 
 def _show(term) -> str:
