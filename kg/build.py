@@ -85,8 +85,12 @@ class BuildState:
     #: how the asserted store differs from the previous build's, when the record of that build
     #: vouches for the graphs not compared (worked out by the derive stage); None: not known
     difference: Change | None = None
+    #: ``difference``'s added and removed lines, parsed
+    difference_quads: tuple[list[Quad], list[Quad]] | None = None
     #: the derived lines the derivations without a '#+ rerun-for:' line added (for the record)
     derived_whole: list[bytes] = field(default_factory=list)
+    #: SHACL's reuse context as a sum (kg.checks.shacl_reuse.context_sum), for the record
+    shacl_context_sum: int | None = None
     #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
     #: when the change leaves the vocabulary alone; None: check the whole store
     changed_subjects: set[NamedNode] | None = None
@@ -172,7 +176,8 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
         )
         state.store.remove_graph(DERIVED_GRAPH)
         state.store.remove_graph(INFERRED_GRAPH)
-        state.difference, state.change, state.inferred_lines, state.inferred_change = None, None, None, None
+        state.difference, state.difference_quads, state.change = None, None, None
+        state.inferred_lines, state.inferred_change, state.shacl_context_sum = None, None, None
         _check(state, engine, False, timer)
     if write:
         _write(state, progress)
@@ -200,6 +205,7 @@ def _check(state: BuildState, engine: str, incremental: bool, timer) -> bool:
         state.report["checks"]["derive"] = derivation.report()
         if state.difference is not None:
             state.difference = _with_derived(state.store, state.difference, derivation.lines)
+        state.difference_quads = _parsed(state.difference) if state.difference is not None else None
     # SHACL, OWL RL and the quality checks each see the whole graph; a user fixing data wants
     # every problem they find at once, so the three run before the build fails.
     found: dict[str, list[Problem]] = {"shacl": [], "reason": [], "qc": []}
@@ -329,9 +335,22 @@ def _shacl(state: BuildState, engine: str, found: list[Problem]):
         shapes_store.extend(shapes_assembly.quads)
         shapes_text = b"".join(path.read_bytes() + b"\0" for path in shape_files)
         sheets = state.sheets
+        total = None
+        if state.difference is not None and state.difference.prior.shacl_context_sum is not None:
+            added, removed = state.difference_quads
+            total = shacl_reuse.context_sum_after(
+                state.store, state.difference.prior.shacl_context_sum, added, removed
+            )
         reuse = shacl_reuse.prepare(
-            state.store, shapes_store, shapes_text, state.cache.last_validation(), sheets.keys, sheets.reused
+            state.store,
+            shapes_store,
+            shapes_text,
+            state.cache.last_validation(),
+            sheets.keys,
+            sheets.reused,
+            total,
         )
+        state.shacl_context_sum = reuse.total
         try:
             n_shapes, problems = validate_shacl_sparql(state.store, shapes_store, state.assembly, reuse.scope)
             used = "sparql"
@@ -386,7 +405,7 @@ def _infer(state: BuildState, engine: str, data_graph) -> _Inference:
             change = state.difference
             if change is not None:
                 try:
-                    added, removed = _parsed(change)
+                    added, removed = state.difference_quads
                     previous = _previous_inferred(change)
                     kept, dropped, triples, problems = owl_rl_rules_after(
                         state.store, state.assembly, added, removed, previous
@@ -594,6 +613,7 @@ def _write(state: BuildState, progress) -> None:
             state.sheets.keys,
             spans,
             state.derived_whole,
+            state.shacl_context_sum,
         )
         change, inferred_change = state.change, state.inferred_change
         # The files differ from the previous build's by exactly the compared lines only when every

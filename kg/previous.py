@@ -93,6 +93,8 @@ class PreviousBuild:
     #: the derived lines that the derivations without a '#+ rerun-for:' line added (kg.derive);
     #: None in a record that does not have them
     derived_whole: list[bytes] | None = None
+    #: SHACL's reuse context as a sum (kg.checks.shacl_reuse.context_sum); None if not recorded
+    shacl_context_sum: int | None = None
 
     def lines(self, asserted_file: str, key: str) -> list[bytes]:
         """The lines of one graph in the build's ``asserted_file``, in the file's order."""
@@ -140,6 +142,9 @@ def read_previous(folder: Path | None, asserted_file: str) -> PreviousBuild | No
             derived_whole=(
                 [line.encode() for line in record["derived_whole"]] if "derived_whole" in record else None
             ),
+            shacl_context_sum=(
+                int(record["shacl_context_sum"], 16) if record.get("shacl_context_sum") is not None else None
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -153,10 +158,11 @@ def write_record(
     sheets: dict[str, str],
     graphs: dict[str, GraphSpan],
     derived_whole: list[bytes],
+    shacl_context_sum: int | None,
 ) -> None:
     """Write the record of the build in ``folder``, after ``asserted_file`` is complete.
 
-    ``derived_whole``: see :attr:`PreviousBuild.derived_whole`.
+    ``derived_whole``, ``shacl_context_sum``: see :class:`PreviousBuild`.
     """
     stat = (folder / asserted_file).stat()
     record = {
@@ -167,6 +173,7 @@ def write_record(
         "sheets": dict(sorted(sheets.items())),
         "graphs": {iri: [s.offset, s.length, s.triples] for iri, s in graphs.items()},
         "derived_whole": [line.decode() for line in derived_whole],
+        "shacl_context_sum": None if shacl_context_sum is None else f"{shacl_context_sum:064x}",
     }
     (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 

@@ -14,6 +14,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from kg.assembly import Assembly
 from kg.build import INFERRED_GRAPH
+from kg.checks import shacl_reuse
 from kg.cli import main
 from kg.iris import ID, graph_iri
 from kg.previous import RECORD_FILE
@@ -101,6 +102,11 @@ def test_a_changed_rank_derives_again_about_its_subject_alone(project_built, cap
     assert derive["rerun_subjects"] == 1
     assert derive["triples_added"]["01-truthy"] >= 1
     assert _files(project_built) == _files(_cold(capsys, project_built, tmp_path_factory))
+    # SHACL's context sum, updated by the change, is the sum of the graph written
+    store = Store()
+    store.load(path=str(project_built / "dist" / "graph.nq"), format=RdfFormat.N_QUADS)
+    recorded = _record(project_built)["shacl_context_sum"]
+    assert int(recorded, 16) == shacl_reuse.context_sum(store)
 
 
 def test_a_new_and_a_removed_sheet_give_the_files_of_a_build_from_scratch(

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg.build import ONTOLOGY_GRAPH
@@ -172,9 +174,48 @@ def test_the_kept_claims_are_named_unless_the_ontology_names_a_claim(term, named
     """The documents with sheets are the only segments of the claims namespace, so the kept
     claims may be listed by naming those; unless the ontology names a node there."""
     store = _reuse_store(term)
-    context = shacl_reuse.context_fingerprint(store, b"")
+    context = shacl_reuse.context_fingerprint(b"", shacl_reuse.context_sum(store))
     keys = {"changed": "k1", "unchanged": "k2"}
     last = {"context": context, "keys": ["k2"]}
     reuse = shacl_reuse.prepare(store, Store(), b"", last, keys, {"unchanged"})
     assert reuse.scope.skip == {"unchanged"}
     assert reuse.scope.rest == ({"changed"} if named else None)
+
+
+_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_NODES = [
+    NamedNode(f"{ID}org/a"),
+    NamedNode(f"{ID}org/b"),
+    NamedNode(f"{CLAIMS}doc/claim-1"),  # minted by a sheet: not context
+    NamedNode(f"{CLAIMS}an-entity"),  # an entity keyed claim/<slug>: context
+    BlankNode("b1"),
+]
+_CONTEXT_QUADS = st.builds(
+    Quad,
+    st.sampled_from(_NODES),
+    st.sampled_from([_TYPE, NamedNode(str(RDFS) + "subClassOf"), NamedNode(str(RDFS) + "label")]),
+    st.sampled_from([NamedNode(f"{ID}class/{c}") for c in "XYZ"]),
+    st.sampled_from([NamedNode(f"{ID}graph/{g}") for g in "gh"]),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.lists(_CONTEXT_QUADS, max_size=12, unique=True),
+    added=st.lists(_CONTEXT_QUADS, max_size=6, unique=True),
+    removed=st.lists(st.integers(0, 11), max_size=6, unique=True),
+)
+def test_the_context_sum_after_a_change_is_the_sum_from_scratch(before, added, removed):
+    """A triple stated in two graphs counts once: losing one of them, or gaining a second,
+    leaves the sum alone; the namespace and the predicates decide what counts."""
+    removed = [before[i] for i in removed if i < len(before)]
+    old = Store()
+    old.extend(before)
+    new = Store()
+    new.extend(before)
+    for q in removed:
+        new.remove(q)
+    added = [q for q in added if q not in new]
+    new.extend(added)
+    previous = shacl_reuse.context_sum(old)
+    assert shacl_reuse.context_sum_after(new, previous, added, removed) == shacl_reuse.context_sum(new)
