@@ -97,9 +97,10 @@ class SheetOutput:
     problems: list[Problem] = dataclasses.field(default_factory=list)
     sites: list[tuple[str, str, int]] = dataclasses.field(default_factory=list)
     references: list[tuple[str, str, int]] = dataclasses.field(default_factory=list)
-    #: the sheet's quads as an N-Quads file, once written (only for a sheet without problems)
-    nquads: Path | None = None
-    nquads_sha256: str | None = None
+    #: the sheet's triples (all in its document's graph) as an N-Triples file, once written
+    #: (only for a sheet without problems)
+    ntriples: Path | None = None
+    ntriples_sha256: str | None = None
     #: quotes whose offsets the reading process checked against the text
     quotes_checked: int = 0
 

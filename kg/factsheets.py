@@ -3,21 +3,23 @@ when there are many.
 
 Reading a sheet (YAML, then a dozen quads per claim) is Python work: 2.6 s per 10,000 claims on
 one core. Sheets do not depend on each other, so the sheets that missed the cache are read by a
-pool of forked processes, each writing its sheet's N-Quads into the cache's scratch folder; this
+pool of forked processes, each writing its sheet's N-Triples into the cache's scratch folder; this
 process loads those files into the store (Oxigraph's parser, outside the GIL) as they arrive and
 then makes the one cross-sheet check, two sheets for one document. Hits skip both the reading and,
 later, the provenance check (see :mod:`kg.sheetcache`).
 
 Whether a cache entry may be used depends on its document's text, so on the source records,
-which the build reads first. Loading the entries' N-Quads does not: :class:`PendingSheets` reads
+which the build reads first. Loading the entries' N-Triples does not: :class:`PendingSheets` reads
 the sheets, finds their entries and loads them into the store on a thread while the build reads
 the sources and entities. An entry whose document turns out to have changed is taken out again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
+import queue
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -70,36 +72,67 @@ class _Sheet:
 
 
 class PendingSheets:
-    """The ``*.yaml`` sheets in ``folder`` being read and looked up in the cache on a thread, each
-    entry found loaded into ``store``.
+    """The ``*.yaml`` sheets in ``folder`` being read and looked up in the cache on one thread,
+    and each entry found loaded into ``store`` on another.
 
     Oxigraph loads outside the GIL, so this overlaps the reading of source records and entities
-    (at 100,000 claims, 6.8 s of loading). Nothing else may use ``store`` until :meth:`result`
-    returns; :meth:`close` stops the thread early (a build failing meanwhile), and is a no-op once
-    it has finished.
+    (at 100,000 claims, 6.8 s of loading). Reading the entries and checking their SHA-256 (1.4 s
+    there) overlaps the loading in turn. Nothing else may use ``store`` until :meth:`result`
+    returns; :meth:`close` stops both threads early (a build failing meanwhile), and is a no-op
+    once they have finished.
     """
 
     def __init__(self, folder: Path, root: Path, store: Store, cache: SheetCache):
         self._sheets: list[_Sheet] = []
         self._error: BaseException | None = None
         self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(folder, root, store, cache), name="aigeo-sheet-cache", daemon=True
-        )
-        self._thread.start()
+        # bounded: the reader stays at most this many entries (about 200 KiB each) ahead
+        self._found: queue.Queue[_Sheet | None] = queue.Queue(maxsize=64)
+        read = threading.Thread(target=self._read, args=(folder, root, cache), name="aigeo-sheet-read")
+        load = threading.Thread(target=self._load, args=(store,), name="aigeo-sheet-load")
+        self._threads = [read, load]
+        for thread in self._threads:
+            thread.daemon = True
+            thread.start()
 
-    def _run(self, folder: Path, root: Path, store: Store, cache: SheetCache) -> None:
+    def _read(self, folder: Path, root: Path, cache: SheetCache) -> None:
         try:
             for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
                 if self._stop.is_set():
                     return
-                self._sheets.append(_look_up(path, root, store, cache))
+                self._put(_look_up(path, root, cache))
         except BaseException as exc:  # raised again by result(), in the build's thread
             self._error = exc
+        finally:
+            self._put(None)
+
+    def _put(self, sheet: _Sheet | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._found.put(sheet, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def _load(self, store: Store) -> None:
+        try:
+            while (sheet := self._found.get()) is not None:
+                if self._stop.is_set():
+                    return
+                entry = sheet.entry
+                if entry is not None:
+                    graph = document_graph(entry.document)
+                    store.load(entry.data, format=RdfFormat.N_TRIPLES, to_graph=graph)
+                    entry.data = None
+                self._sheets.append(sheet)
+        except BaseException as exc:
+            self._error = exc
+            self._stop.set()  # the reader waits on a full queue no longer
 
     def result(self) -> list[_Sheet]:
         """Every sheet, in file-name order, once all are read and their entries loaded."""
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         if self._error is not None:
             raise self._error
         return self._sheets
@@ -107,21 +140,29 @@ class PendingSheets:
     def close(self) -> None:
         """Stop reading and wait for the sheet being loaded."""
         self._stop.set()
-        self._thread.join()
+        with contextlib.suppress(queue.Empty):
+            while True:  # make room for the reader's last put; wake the loader
+                self._found.get_nowait()
+        with contextlib.suppress(queue.Full):
+            self._found.put_nowait(None)
+        for thread in self._threads:
+            thread.join()
 
 
-def _look_up(path: Path, root: Path, store: Store, cache: SheetCache) -> _Sheet:
+def _look_up(path: Path, root: Path, cache: SheetCache) -> _Sheet:
+    """The sheet's text and key, and its cache entry with the entry's N-Triples read and checked."""
     display = project_path(path, root)
     try:
         text = read_input(path, display)
     except DataError as exc:
         return _Sheet(display, problems=exc.problems)
     key = cache.key(display, text)
-    entry = cache.read(key)  # its N-Quads checked against their SHA-256
-    if entry is not None:
-        store.load(entry.data, format=RdfFormat.N_QUADS)
-        entry.data = None
-    return _Sheet(display, text, key, entry)
+    return _Sheet(display, text, key, cache.read(key))
+
+
+def document_graph(document: str) -> NamedNode:
+    """The named graph of a document's record and of the claims its sheet makes."""
+    return NamedNode(graph_iri(f"doc/{document}"))
 
 
 # What the forked readers need; set before the pool forks, so it is shared, not pickled.
@@ -157,7 +198,7 @@ def load_fact_sheets(
             # Its document changed, so its quads go, and the sheet is read again. Before the
             # sources' own quads are added, a document's graph holds only what sheets for that
             # document put there; and two sheets for one document fail the build (below).
-            store.remove_graph(NamedNode(graph_iri(f"doc/{entry.document}")))
+            store.remove_graph(document_graph(entry.document))
             entry = None
         if entry is None:
             where.append(len(outputs))
@@ -165,9 +206,9 @@ def load_fact_sheets(
         outputs.append(entry or SheetOutput(sheet.display, sheet.key))
     for index, out in zip(where, _read_all(misses, sources, vocab, cache.scratch), strict=True):
         outputs[index] = out
-        if out.nquads is not None:
+        if out.ntriples is not None:
             # while the readers go on; a sheet that fails a check below fails the build anyway
-            store.load(path=out.nquads, format=RdfFormat.N_QUADS)
+            store.load(path=out.ntriples, format=RdfFormat.N_TRIPLES, to_graph=document_graph(out.document))
 
     loaded = SheetsLoaded()
     sheet_of: dict[str, str] = {}
@@ -187,7 +228,7 @@ def load_fact_sheets(
         if isinstance(out, SheetOutput) and out.problems:
             problems.extend(out.problems)
             continue
-        if out.nquads is None:
+        if out.ntriples is None:
             continue
         for iri, file, line in out.sites:
             assembly.define(iri, file, line)
@@ -249,7 +290,10 @@ def _read_one(job: tuple[str, str, str]) -> SheetOutput:
         out.quotes_checked, problems = _check_quotes(out, quads, sources[out.document])
         out.problems.extend(problems)
     if not out.problems and out.document is not None:  # else the sheet is not loaded
-        data = serialize(quads, format=RdfFormat.N_QUADS)
-        out.nquads, out.nquads_sha256 = scratch / f"{key}.nq", hashlib.sha256(data).hexdigest()
-        out.nquads.write_bytes(data)
+        graph = document_graph(out.document)
+        if any(q.graph_name != graph for q in quads):
+            raise AssertionError(f"{display}: a claim's quad outside {graph}")  # kg.claims puts none there
+        data = serialize([q.triple for q in quads], format=RdfFormat.N_TRIPLES)
+        out.ntriples, out.ntriples_sha256 = scratch / f"{key}.nt", hashlib.sha256(data).hexdigest()
+        out.ntriples.write_bytes(data)
     return out

@@ -51,7 +51,7 @@ def test_a_rebuild_reads_no_unchanged_sheet_and_writes_the_same_files(project, c
     assert _build(capsys)[0] == 0
     first, sheets = _files(project), _report(project)["inputs"]["fact_sheets"]
     assert _report(project)["inputs"]["fact_sheets_reused"] == 0
-    assert len(_cache(project)) == 2 * sheets  # one .nq and one .json per sheet
+    assert len(_cache(project)) == 2 * sheets  # one .nt and one .json per sheet
 
     assert _build(capsys)[0] == 0
     report = _report(project)
@@ -125,13 +125,15 @@ def test_a_damaged_cache_entry_is_read_again_from_the_sheet(project, capsys, dam
     assert _build(capsys)[0] == 0
     first = _files(project)
     folder = builds_dir(project / "dist") / CACHE_FOLDER
-    for nq in sorted(folder.glob("*.nq"))[:3]:
+    damaged = sorted(folder.glob("*.nt"))[:3]
+    assert len(damaged) == 3
+    for nt in damaged:
         if damage == "truncate":
-            nq.write_bytes(b"")
+            nt.write_bytes(b"")
         elif damage == "delete":
-            nq.unlink()
+            nt.unlink()
         else:
-            nq.write_bytes(b"<not n-quads")
+            nt.write_bytes(b"<not n-triples")
     assert _build(capsys)[0] == 0
     assert _files(project) == first
 
@@ -180,7 +182,7 @@ def test_a_scratch_folder_left_by_a_killed_build_is_pruned_and_a_live_one_kept(p
     live = folder / f".scratch-{os.getpid()}-busy"  # this process: a build still running
     for scratch in (dead, live):
         scratch.mkdir()
-        (scratch / "x.nq").write_bytes(b"")
+        (scratch / "x.nt").write_bytes(b"")
     _edit_sheet(project, "confidence: medium", "confidence: low")  # so that the build writes
     assert _build(capsys)[0] == 0
     assert not dead.exists()
