@@ -83,7 +83,8 @@ class BuildState:
     #: it had that are gone
     inferred_change: tuple[list[bytes], list[bytes]] | None = None
     #: how the asserted store differs from the previous build's, when the record of that build
-    #: vouches for the graphs not compared (worked out by the derive stage); None: not known
+    #: vouches for the graphs not compared (worked out by the derive stage); None: not known.
+    #: OWL RL works from it only while it is small (INCREMENTAL_BELOW_QUADS)
     difference: Change | None = None
     #: ``difference``'s added and removed lines, parsed
     difference_quads: tuple[list[Quad], list[Quad]] | None = None
@@ -169,7 +170,7 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
         seen = sum(1 for _ in itertools.islice(state.store, REFERENCE_BELOW_TRIPLES))  # len() counts all
         engine = "reference" if seen < REFERENCE_BELOW_TRIPLES else "fast"
     state.report["engine"] = engine
-    if not _check(state, engine, write, timer) and state.difference is not None:
+    if not _check(state, engine, write, timer):
         state.report.setdefault("fallbacks", []).append(
             "derive, shacl, reason, qc: a graph the previous build's record called unchanged has "
             "changed; checked again from scratch"
@@ -194,18 +195,24 @@ def _check(state: BuildState, engine: str, incremental: bool, timer) -> bool:
     with timer("derive"):
         from kg.derive import run_constructs
 
-        state.difference = None
+        state.difference, state.difference_quads = None, None
         if incremental and engine == "fast":
             with contextlib.suppress(OSError):  # a previous build pruned meanwhile: derive it all
                 state.difference = _change(state)
+        asserted = _parsed(state.difference) if state.difference is not None else None
         derivation = run_constructs(
-            state.store, layout.queries / "construct", layout.root, _previous_derived(state.difference)
+            state.store,
+            layout.queries / "construct",
+            layout.root,
+            _previous_derived(state.difference, asserted),
         )
         state.derived_whole = derivation.whole
         state.report["checks"]["derive"] = derivation.report()
         if state.difference is not None:
-            state.difference = _with_derived(state.store, state.difference, derivation.lines)
-        state.difference_quads = _parsed(state.difference) if state.difference is not None else None
+            # kept even when the derived graph makes the difference large: the record check
+            # below must still vouch for the previous build's lines the stages took
+            came, went = _with_derived(state.store, state.difference, derivation.lines)
+            state.difference_quads = (asserted[0] + came, asserted[1] + went)
     # SHACL, OWL RL and the quality checks each see the whole graph; a user fixing data wants
     # every problem they find at once, so the three run before the build fails.
     found: dict[str, list[Problem]] = {"shacl": [], "reason": [], "qc": []}
@@ -403,7 +410,7 @@ def _infer(state: BuildState, engine: str, data_graph) -> _Inference:
     if engine == "fast":
         try:
             change = state.difference
-            if change is not None:
+            if change is not None and _small(change):
                 try:
                     added, removed = state.difference_quads
                     previous = _previous_inferred(change)
@@ -460,17 +467,19 @@ def _small(change: Change) -> bool:
     return len(change.added) + len(change.removed) < INCREMENTAL_BELOW_QUADS
 
 
-def _previous_derived(change: Change | None) -> PreviousDerived | None:
-    """What the derive stage needs from the previous build to derive only about ``change``."""
+def _previous_derived(
+    change: Change | None, parsed: tuple[list[Quad], list[Quad]] | None
+) -> PreviousDerived | None:
+    """What the derive stage needs from the previous build to derive only about ``change``
+    (whose lines are ``parsed``)."""
     if change is None or change.prior.derived_whole is None:
         return None
-    added, removed = _parsed(change)
     lines = change.prior.lines(ASSERTED_FILE, DERIVED_GRAPH.value)
-    return PreviousDerived(lines, set(change.prior.derived_whole), added, removed)
+    return PreviousDerived(lines, set(change.prior.derived_whole), *parsed)
 
 
-def _with_derived(store: Store, change: Change, lines: list[bytes] | None) -> Change | None:
-    """``change`` with the derived graph compared too; None if the whole is no longer small.
+def _with_derived(store: Store, change: Change, lines: list[bytes] | None) -> tuple[list[Quad], list[Quad]]:
+    """Add the derived graph's comparison to ``change``; return the quads it added and removed.
 
     ``lines``: the derived graph's sorted lines, when the derive stage has them already.
     """
@@ -478,10 +487,11 @@ def _with_derived(store: Store, change: Change, lines: list[bytes] | None) -> Ch
     dump = b"".join(lines) if lines is not None else _dump_sorted(store, DERIVED_GRAPH)
     old = set(change.prior.lines(ASSERTED_FILE, key))
     new = set(lines if lines is not None else dump.splitlines(keepends=True))
-    change.added.extend(sorted(new - old))
-    change.removed.extend(sorted(old - new))
+    came, went = sorted(new - old), sorted(old - new)
+    change.added.extend(came)
+    change.removed.extend(went)
     change.dumps[key] = dump
-    return change if _small(change) else None
+    return _parsed_lines(came), _parsed_lines(went)
 
 
 def _parsed(change: Change) -> tuple[list[Quad], list[Quad]]:
