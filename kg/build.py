@@ -29,7 +29,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, Store, parse, s
 from kg import __version__
 from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
-from kg.derive import DERIVED_GRAPH, PreviousDerived
+from kg.derive import DERIVED_GRAPH, PreviousDerived, run_constructs
 from kg.faultpoints import pause_point
 from kg.iris import CLAIMS, ID, graph_iri
 from kg.layout import Layout
@@ -193,25 +193,22 @@ def _check(state: BuildState, engine: str, incremental: bool, timer) -> bool:
     """
     layout = state.layout
     with timer("derive"):
-        from kg.derive import run_constructs
-
         state.difference, state.difference_quads = None, None
         if incremental and engine == "fast":
             with contextlib.suppress(OSError):  # a previous build pruned meanwhile: derive it all
                 state.difference = _change(state)
-        asserted = _parsed(state.difference) if state.difference is not None else None
-        derivation = run_constructs(
-            state.store,
-            layout.queries / "construct",
-            layout.root,
-            _previous_derived(state.difference, asserted),
-        )
+        asserted = prior_derived = previous = None
+        if state.difference is not None:
+            asserted = _parsed(state.difference)
+            prior_derived = state.difference.prior.lines(ASSERTED_FILE, DERIVED_GRAPH.value)
+            previous = _previous_derived(state.difference, prior_derived, asserted)
+        derivation = run_constructs(state.store, layout.queries / "construct", layout.root, previous)
         state.derived_whole = derivation.whole
         state.report["checks"]["derive"] = derivation.report()
         if state.difference is not None:
             # kept even when the derived graph makes the difference large: the record check
             # below must still vouch for the previous build's lines the stages took
-            came, went = _with_derived(state.store, state.difference, derivation.lines)
+            came, went = _with_derived(state.store, state.difference, prior_derived, derivation.lines)
             state.difference_quads = (asserted[0] + came, asserted[1] + went)
     # SHACL, OWL RL and the quality checks each see the whole graph; a user fixing data wants
     # every problem they find at once, so the three run before the build fails.
@@ -467,24 +464,26 @@ def _small(change: Change) -> bool:
 
 
 def _previous_derived(
-    change: Change | None, parsed: tuple[list[Quad], list[Quad]] | None
+    change: Change, prior_lines: list[bytes], parsed: tuple[list[Quad], list[Quad]]
 ) -> PreviousDerived | None:
     """What the derive stage needs from the previous build to derive only about ``change``
-    (whose lines are ``parsed``)."""
-    if change is None or change.prior.derived_whole is None:
+    (whose lines are ``parsed``; the previous derived graph's are ``prior_lines``)."""
+    if change.prior.derived_whole is None:
         return None
-    lines = change.prior.lines(ASSERTED_FILE, DERIVED_GRAPH.value)
-    return PreviousDerived(lines, set(change.prior.derived_whole), *parsed)
+    return PreviousDerived(prior_lines, set(change.prior.derived_whole), *parsed)
 
 
-def _with_derived(store: Store, change: Change, lines: list[bytes] | None) -> tuple[list[Quad], list[Quad]]:
-    """Add the derived graph's comparison to ``change``; return the quads it added and removed.
+def _with_derived(
+    store: Store, change: Change, prior_lines: list[bytes], lines: list[bytes] | None
+) -> tuple[list[Quad], list[Quad]]:
+    """Add the derived graph's comparison with ``prior_lines`` to ``change``; return the quads
+    it added and removed.
 
     ``lines``: the derived graph's sorted lines, when the derive stage has them already.
     """
     key = DERIVED_GRAPH.value
     dump = b"".join(lines) if lines is not None else _dump_sorted(store, DERIVED_GRAPH)
-    old = set(change.prior.lines(ASSERTED_FILE, key))
+    old = set(prior_lines)
     new = set(lines if lines is not None else dump.splitlines(keepends=True))
     came, went = sorted(new - old), sorted(old - new)
     change.added.extend(came)
@@ -512,7 +511,7 @@ def _previous_inferred(change: Change) -> list[bytes]:
 
 
 def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]) -> None:
-    from kg.checks.qc import rerun_nodes
+    from kg.rerun import rerun_nodes
 
     if inference.fallback:
         state.report.setdefault("fallbacks", []).append(inference.fallback)

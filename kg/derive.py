@@ -37,7 +37,7 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
 
 from kg.iris import AIGEO_NS, graph_iri
 from kg.problems import DataError, Problem
-from kg.rerun import HeaderError, bound, header_line, rerun_variables
+from kg.rerun import HeaderError, bound, rerun_line, rerun_nodes, rerun_variables
 
 DERIVED_GRAPH = NamedNode(graph_iri("derived"))
 _SUBJECT = NamedNode(AIGEO_NS + "subject")
@@ -163,7 +163,7 @@ def _read(path: Path, root: Path) -> _Construct:
                 raise HeaderError("'#+ rerun-for:' of a derivation names one variable, the subject", 0)
             _check_template(text, variables[0])
     except HeaderError as exc:
-        line = exc.line or header_line(text, text.index("#+ rerun-for:"))
+        line = exc.line or rerun_line(text)
         raise DataError([Problem(display, line, str(exc))], "derive") from None
     return _Construct(path, display, text, variables[0] if variables else None)
 
@@ -194,8 +194,6 @@ def _kept(
 ) -> tuple[list[bytes], set[NamedNode]] | None:
     """The previous build's derived lines that still hold, and the subjects to derive again
     about; None when everything must be derived again."""
-    from kg.checks.qc import rerun_nodes
-
     reruns = [c.rerun is not None for c in constructs]
     if not any(reruns) or reruns != sorted(reruns, reverse=True):  # the reruns come first
         return None

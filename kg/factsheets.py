@@ -26,17 +26,16 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, RdfFormat, Store, serialize
+from pyoxigraph import RdfFormat, Store, serialize
 
 from kg.assembly import Assembly
 from kg.claims import SheetOutput, read_fact_sheet
 from kg.concurrency import query_threads
 from kg.inputfile import read_input
-from kg.iris import graph_iri
 from kg.problems import DataError, Problem
 from kg.sheetcache import Entry, SheetCache, document_fingerprint
 from kg.sheets import project_path
-from kg.sources import Source
+from kg.sources import Source, document_graph
 from kg.vocabulary import Vocabulary
 
 #: Below this many sheets to read, starting processes costs more than it saves.
@@ -88,11 +87,11 @@ class PendingSheets:
         self._stop = threading.Event()
         # bounded: the reader stays at most this many entries (about 200 KiB each) ahead
         self._found: queue.Queue[_Sheet | None] = queue.Queue(maxsize=64)
-        read = threading.Thread(target=self._read, args=(folder, root, cache), name="aigeo-sheet-read")
-        load = threading.Thread(target=self._load, args=(store,), name="aigeo-sheet-load")
-        self._threads = [read, load]
+        self._threads = [
+            threading.Thread(target=self._read, args=(folder, root, cache), name="sheet-read", daemon=True),
+            threading.Thread(target=self._load, args=(store,), name="sheet-load", daemon=True),
+        ]
         for thread in self._threads:
-            thread.daemon = True
             thread.start()
 
     def _read(self, folder: Path, root: Path, cache: SheetCache) -> None:
@@ -158,11 +157,6 @@ def _look_up(path: Path, root: Path, cache: SheetCache) -> _Sheet:
         return _Sheet(display, problems=exc.problems)
     key = cache.key(display, text)
     return _Sheet(display, text, key, cache.read(key))
-
-
-def document_graph(document: str) -> NamedNode:
-    """The named graph of a document's record and of the claims its sheet makes."""
-    return NamedNode(graph_iri(f"doc/{document}"))
 
 
 # What the forked readers need; set before the pool forks, so it is shared, not pickled.

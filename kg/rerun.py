@@ -1,4 +1,4 @@
-"""A query's ``#+ rerun-for:`` line, and the query bound to the nodes a change touched.
+"""A query's ``#+ rerun-for:`` line, the nodes a change touched, and the query bound to them.
 
 A quality check (kg.checks.qc) or a derivation (kg.derive) may name the variables a rebuild
 needs to bind to the nodes a change touched::
@@ -12,6 +12,11 @@ again with ``VALUES`` for one such variable, instead of over the whole store.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+from pyoxigraph import NamedNode, Quad
+
+from kg.iris import ID, PREFIXES
 
 _RERUN_FOR = re.compile(r"^#\+ rerun-for:(.*)$", re.M)
 _WHERE = re.compile(r"\bWHERE\s*\{", re.I)
@@ -34,7 +39,7 @@ def rerun_variables(text: str) -> list[str] | None:
     found = _RERUN_FOR.search(text)
     if found is None:
         return None
-    line = header_line(text, found.start())
+    line = _line(text, found.start())
     variables = [v.lstrip("?$") for v in found.group(1).split()]
     if not variables:
         raise HeaderError("'#+ rerun-for:' names no variable", line)
@@ -48,11 +53,33 @@ def rerun_variables(text: str) -> list[str] | None:
 def rerun_line(text: str) -> int:
     """The line number of the query's ``#+ rerun-for:`` line (0 when it has none)."""
     found = _RERUN_FOR.search(text)
-    return 0 if found is None else header_line(text, found.start())
+    return 0 if found is None else _line(text, found.start())
 
 
-def header_line(text: str, offset: int) -> int:
+def _line(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
+
+
+#: Predicates whose triples are vocabulary wherever they are: a change stating one may alter
+#: what any check or derivation decides about any node.
+_SCHEMA_PREDICATES = frozenset(
+    PREFIXES["rdfs"] + name for name in ("subClassOf", "subPropertyOf", "domain", "range")
+)
+
+
+def rerun_nodes(quads: Iterable[Quad]) -> set[NamedNode] | None:
+    """The nodes to rerun the checks for after a change of ``quads``: their subjects, or None
+    (check the whole store) when one of them is vocabulary: a subject outside the data
+    namespace, a schema predicate, or an OWL term."""
+    subjects: set[NamedNode] = set()
+    for q in quads:
+        subject, predicate = q.subject, q.predicate.value
+        if not isinstance(subject, NamedNode) or not subject.value.startswith(ID):
+            return None
+        if predicate in _SCHEMA_PREDICATES or predicate.startswith(PREFIXES["owl"]):
+            return None
+        subjects.add(subject)
+    return subjects
 
 
 def bound(text: str, variable: str, values: str) -> str:

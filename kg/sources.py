@@ -41,6 +41,11 @@ _FIELD_PROPERTY = {
 }
 
 
+def document_graph(document: str) -> NamedNode:
+    """The named graph of a document's record and of the claims its fact sheet makes."""
+    return NamedNode(graph_iri(f"doc/{document}"))
+
+
 @dataclass
 class Source:
     """A document whose text the project holds (in full or as excerpts)."""
@@ -62,7 +67,7 @@ class Source:
     @property
     def graph(self) -> NamedNode:
         """The named graph holding this document's metadata and the claims it reports."""
-        return NamedNode(graph_iri(f"doc/{self.id}"))
+        return document_graph(self.id)
 
     @property
     def held(self) -> bool:

@@ -24,12 +24,12 @@ from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse
 
 from kg.assembly import Assembly
 from kg.build import ONTOLOGY_GRAPH
-from kg.checks.qc import rerun_nodes, run_quality_checks
+from kg.checks.qc import run_quality_checks
 from kg.checks.shacl_sparql import Scope, validate_shacl_sparql
 from kg.derive import DERIVED_GRAPH, PreviousDerived, _add, _kept, _read
 from kg.iris import AIGEO_NS, CLAIMS, graph_iri
 from kg.previous import read_previous
-from kg.rerun import bound
+from kg.rerun import bound, rerun_nodes
 from kg.rules import owl_rl_rules_after
 from kg.turtle import read_turtle
 

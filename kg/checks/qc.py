@@ -23,11 +23,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, Store
+from pyoxigraph import Literal, NamedNode, Store
 
 from kg.assembly import Assembly
 from kg.concurrency import map_in_threads
-from kg.iris import ID, PREFIXES, compact
+from kg.iris import compact
 from kg.problems import DataError, Problem
 from kg.rerun import HeaderError, bound, rerun_variables
 
@@ -101,28 +101,6 @@ def _answered(answer, display: str) -> tuple[list[str], list]:
     if isinstance(answer, SyntaxError):
         raise DataError([Problem(display, answer.lineno or 0, f"SPARQL syntax error: {answer.msg}")], "qc")
     return answer
-
-
-#: Predicates whose triples are vocabulary wherever they are: a change stating one may alter
-#: what any check decides about any node.
-_SCHEMA_PREDICATES = frozenset(
-    PREFIXES["rdfs"] + name for name in ("subClassOf", "subPropertyOf", "domain", "range")
-)
-
-
-def rerun_nodes(quads: Iterable[Quad]) -> set[NamedNode] | None:
-    """The nodes to rerun the checks for after a change of ``quads``: their subjects, or None
-    (check the whole store) when one of them is vocabulary: a subject outside the data
-    namespace, a schema predicate, or an OWL term."""
-    subjects: set[NamedNode] = set()
-    for q in quads:
-        subject, predicate = q.subject, q.predicate.value
-        if not isinstance(subject, NamedNode) or not subject.value.startswith(ID):
-            return None
-        if predicate in _SCHEMA_PREDICATES or predicate.startswith(PREFIXES["owl"]):
-            return None
-        subjects.add(subject)
-    return subjects
 
 
 def _values(changed: Iterable[NamedNode] | None) -> str | None:
