@@ -52,6 +52,8 @@ from kg.sheets import project_path
 
 if TYPE_CHECKING:
     from kg.factsheets import SheetsLoaded
+    from kg.inputcache import Inputs
+    from kg.ondisk import OnDisk
     from kg.sheetcache import SheetCache
 
 ONTOLOGY_GRAPH = NamedNode(graph_iri("ontology"))
@@ -95,6 +97,10 @@ class BuildState:
     #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
     #: when the change leaves the vocabulary alone; None: check the whole store
     changed_subjects: set[NamedNode] | None = None
+    #: what the build read besides the fact sheets, kept for the next rebuild (kg.inputcache)
+    inputs: Inputs | None = None
+    #: the stores of a rebuild on the previous build's on-disk store (kg.ondisk); None in memory
+    on_disk: OnDisk | None = None
     _fingerprint: str | None = None
 
     @property
@@ -152,6 +158,8 @@ def build(
 
 
 def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
+    if write and engine != "reference" and _on_disk(state, progress):
+        return
     timer = _Timer(state.report["stages"], progress)
     with timer("parse"):
         sources = _parse(state)
@@ -182,6 +190,33 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
         _check(state, engine, False, timer)
     if write:
         _write(state, progress)
+
+
+def _on_disk(state: BuildState, progress) -> bool:
+    """Rebuild on a copy of the previous build's on-disk store (:mod:`kg.ondisk`), if it allows;
+    return whether the build is done. When that path gives up, ``state`` is as it was and the
+    report's ``fallbacks`` says why."""
+    from kg import ondisk
+
+    start = ondisk.base(state)
+    if start is None:
+        return False
+    report = json.loads(json.dumps(state.report))
+    try:
+        # said before the stages run, so that the report the write stage writes has it
+        state.report["rebuilt_on_disk"] = True
+        ondisk.run(state, start, _Timer(state.report["stages"], progress))
+        _write(state, progress)
+        return True
+    except (ondisk.NotOnDisk, DataError) as exc:
+        why = str(exc) if isinstance(exc, ondisk.NotOnDisk) else f"the {exc.stage} stage found problems"
+    finally:
+        if state.on_disk is not None:
+            state.on_disk.discard()
+    fresh = BuildState(state.layout, cache=state.cache, report=report, _fingerprint=state._fingerprint)
+    state.__dict__.update(fresh.__dict__)
+    state.report.setdefault("fallbacks", []).append(f"rebuild on disk: {why}; built in memory")
+    return False
 
 
 def _check(state: BuildState, engine: str, incremental: bool, timer) -> bool:
@@ -280,6 +315,10 @@ def _parse(state: BuildState):
             layout.data / "documents", layout.root, assembly, problems, document_classes, sources
         )
         load_entities(layout.data / "entities", layout.root, vocab, assembly, problems)
+        if not problems:
+            from kg.inputcache import capture
+
+            state.inputs = capture(state.fingerprint, sources, vocab, assembly)
         state.sheets = load_fact_sheets(
             facts, layout.root, sources, vocab, assembly, problems, state.store, state.cache, pending
         )
@@ -510,7 +549,9 @@ def _previous_inferred(change: Change) -> list[bytes]:
     return lines
 
 
-def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]) -> None:
+def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem], load: bool = True) -> None:
+    """Take the inference into ``state``; add its graph to the store when ``load`` (a rebuild on
+    disk does not: its store is of the asserted graphs alone, kg.ondisk)."""
     from kg.rerun import rerun_nodes
 
     if inference.fallback:
@@ -524,7 +565,8 @@ def _add_inferred(state: BuildState, inference: _Inference, found: list[Problem]
         new = serialize(inference.quads, format=RdfFormat.N_QUADS) if inference.quads else b""
         new_lines = set(new.splitlines(keepends=True))
         lines, came, went = _merged(inference.kept, inference.dropped, new_lines)
-        state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
+        if load:
+            state.store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         state.inferred_lines = lines
         inferred = len(lines)
         state.inferred_change = (came, went)
@@ -613,8 +655,9 @@ def _record_was_wrong(change: Change, triples: dict[str, int]) -> bool:
 
 def _write(state: BuildState, progress) -> None:
     """The write stage; it times itself so that the report it writes includes its own time."""
+    from kg.inputcache import write_inputs
     from kg.output import new_build_folder
-    from kg.store import carry_index
+    from kg.store import carry_asserted, carry_index
 
     pause_point("write")
     if progress:
@@ -650,12 +693,19 @@ def _write(state: BuildState, progress) -> None:
             and prior is not None
             and prior.folder == change.prior.folder
         )
-        carried = exact and carry_index(
-            prior.folder,
-            folder,
-            [*change.removed, *inferred_change[1]],
-            [*change.added, *inferred_change[0]],
-        )
+        if state.on_disk is not None:
+            # the stores the stages worked on are the new build's (kg.ondisk)
+            carried = carried_asserted = state.on_disk.place(state, folder, exact)
+        else:
+            carried = exact and carry_index(
+                prior.folder,
+                folder,
+                [*change.removed, *inferred_change[1]],
+                [*change.added, *inferred_change[0]],
+            )
+            carried_asserted = exact and carry_asserted(prior.folder, folder, change.removed, change.added)
+        if state.inputs is not None:
+            write_inputs(folder, state.inputs)
         state.report["outputs"] = {
             "folder": str(state.layout.out),
             "files": [ASSERTED_FILE, INFERRED_FILE, REPORT_FILE, RECORD_FILE],
@@ -664,6 +714,8 @@ def _write(state: BuildState, progress) -> None:
             "graphs_written": len(spans) - copied,
             # the previous build's query index, changed by the difference (kg.store.carry_index)
             "index_carried": carried,
+            # the previous build's asserted store, the same way (a rebuild's start: kg.ondisk)
+            "asserted_store_carried": carried_asserted,
         }
         state.report["stages"].append({"stage": "write", "seconds": round(time.perf_counter() - started, 4)})
         state.report["total_seconds"] = round(sum(s["seconds"] for s in state.report["stages"]), 4)

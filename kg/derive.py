@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, serialize
+from pyoxigraph import NamedNode, Quad, RdfFormat, Store, parse, serialize
 
 from kg.iris import AIGEO_NS, graph_iri
 from kg.problems import DataError, Problem
@@ -92,9 +92,10 @@ class _Construct:
 
 
 def run_constructs(
-    store: Store, folder: Path, root: Path, previous: PreviousDerived | None = None
+    store: Store, folder: Path, root: Path, previous: PreviousDerived | None = None, held: bool = False
 ) -> Derivation:
-    """Run every ``*.rq`` in ``folder`` into ``graph/derived``, which ``store`` must not hold yet.
+    """Run every ``*.rq`` in ``folder`` into ``graph/derived``, which ``store`` must not hold yet,
+    unless ``held``: then it holds the previous build's (``previous.lines``).
 
     With ``previous``, run again only about the change when the derivations allow it (see the
     module's docstring); the graph is the same either way.
@@ -104,11 +105,18 @@ def run_constructs(
     """
     constructs = [_read(path, root) for path in sorted(folder.glob("*.rq"))]
     kept = _kept(store, constructs, previous) if previous is not None else None
+    if held and kept is None:
+        store.remove_graph(DERIVED_GRAPH)  # derived again from scratch
     derivation = Derivation({})
     values = None
     if kept is not None:
         lines, subjects = kept
-        if lines:
+        if held:
+            keep = set(lines)
+            dropped = [line for line in previous.lines if line not in keep]
+            for quad in parse(b"".join(dropped), format=RdfFormat.N_QUADS) if dropped else ():
+                store.remove(quad)
+        elif lines:
             store.load(b"".join(lines), format=RdfFormat.N_QUADS)
         values = " ".join(sorted(str(s) for s in subjects))
         derivation.kept, derivation.rerun_subjects = len(lines), len(subjects)
