@@ -106,6 +106,8 @@ def build(data: Path, out: Path) -> dict:
         "sheets": report["inputs"]["fact_sheets"],
         "sheets_reused": report["inputs"].get("fact_sheets_reused", 0),
         "index_carried": report["outputs"].get("index_carried", False),
+        "on_disk": report.get("rebuilt_on_disk", False),
+        "fallbacks": report.get("fallbacks", []),
     }
 
 
@@ -276,7 +278,14 @@ def print_size(label: str, b: dict, q: dict, rebuild: dict | None, nv: dict | No
     print(f"| peak RSS, MiB | {b['peak_mib']:,.0f} | {_mib(again['peak_mib'])} |")
     if rebuild:
         read = rebuild["sheets"] - rebuild["sheets_reused"]
-        print(f"\nThe rebuild read {read} of {rebuild['sheets']} sheets; the others came from the cache.")
+        where = (
+            "worked in a copy of the previous build's on-disk store; the others were there already"
+            if rebuild.get("on_disk")
+            else "loaded the others from the cache, in memory"
+        )
+        print(f"\nThe rebuild read {read} of {rebuild['sheets']} sheets and {where}.")
+        for fallback in rebuild.get("fallbacks", []):
+            print(f"Fallback: {fallback}")
         after = rebuild.get("first_query")
         if after:
             carried = "no index carried"

@@ -94,6 +94,8 @@ class BuildState:
     derived_whole: list[bytes] = field(default_factory=list)
     #: SHACL's reuse context as a sum (kg.checks.shacl_reuse.context_sum), for the record
     shacl_context_sum: int | None = None
+    #: SHACL's context, when it found nothing at all (for the record)
+    shacl_clean: str | None = None
     #: the nodes whose own triples, asserted or inferred, differ from the previous build's,
     #: when the change leaves the vocabulary alone; None: check the whole store
     changed_subjects: set[NamedNode] | None = None
@@ -187,6 +189,7 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
         state.store.remove_graph(INFERRED_GRAPH)
         state.difference, state.difference_quads, state.change = None, None, None
         state.inferred_lines, state.inferred_change, state.shacl_context_sum = None, None, None
+        state.shacl_clean = None
         _check(state, engine, False, timer)
     if write:
         _write(state, progress)
@@ -368,7 +371,8 @@ def _shacl(state: BuildState, engine: str, found: list[Problem]):
             problems.extend(exc.problems)
     _fail(problems, "shacl")
     data = None
-    reused = 0
+    reused, only = 0, None
+    state.shacl_clean = None
     if engine == "fast":
         from kg.checks import shacl_reuse
         from kg.checks.shacl_sparql import Unsupported, validate_shacl_sparql
@@ -377,11 +381,11 @@ def _shacl(state: BuildState, engine: str, found: list[Problem]):
         shapes_store.extend(shapes_assembly.quads)
         shapes_text = b"".join(path.read_bytes() + b"\0" for path in shape_files)
         sheets = state.sheets
-        total = None
+        total = change = clean = None
         if state.difference is not None and state.difference.prior.shacl_context_sum is not None:
-            added, removed = state.difference_quads
+            change, clean = state.difference_quads, state.difference.prior.shacl_clean
             total = shacl_reuse.context_sum_after(
-                state.store, state.difference.prior.shacl_context_sum, added, removed
+                state.store, state.difference.prior.shacl_context_sum, *change
             )
         reuse = shacl_reuse.prepare(
             state.store,
@@ -391,13 +395,19 @@ def _shacl(state: BuildState, engine: str, found: list[Problem]):
             sheets.keys,
             sheets.reused,
             total,
+            change,
+            clean,
         )
         state.shacl_context_sum = reuse.total
         try:
             n_shapes, problems = validate_shacl_sparql(state.store, shapes_store, state.assembly, reuse.scope)
             used = "sparql"
-            reused = len(reuse.scope.skip) if reuse.scope else 0
+            scope = reuse.scope
+            reused = len(scope.skip) if scope else 0
+            only = None if scope is None or scope.only is None else len(scope.only)
             state.cache.validation = reuse.record(sheets.keys, problems)
+            # the next build may validate only what changes, if this one found nothing at all
+            state.shacl_clean = reuse.context if not problems else None
         except Unsupported as exc:
             state.report.setdefault("fallbacks", []).append(f"shacl: {exc}")
             engine = "reference"
@@ -418,6 +428,9 @@ def _shacl(state: BuildState, engine: str, found: list[Problem]):
         "warnings": len(problems) - len(errors),
         # documents whose claims an earlier build validated, unchanged since: not validated again
         "documents_reused": reused,
+        # when set, the previous build found nothing and only these nodes' verdicts could
+        # change, so only they were validated (kg.checks.shacl_reuse.changed_nodes)
+        "changed_nodes": only,
     }
     return data
 
@@ -682,6 +695,7 @@ def _write(state: BuildState, progress) -> None:
             spans,
             state.derived_whole,
             state.shacl_context_sum,
+            state.shacl_clean,
         )
         change, inferred_change = state.change, state.inferred_change
         # The files differ from the previous build's by exactly the compared lines only when every

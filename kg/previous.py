@@ -95,6 +95,9 @@ class PreviousBuild:
     derived_whole: list[bytes] | None = None
     #: SHACL's reuse context as a sum (kg.checks.shacl_reuse.context_sum); None if not recorded
     shacl_context_sum: int | None = None
+    #: SHACL's context (kg.checks.shacl_reuse.context_fingerprint) if SHACL found nothing at
+    #: all in that build; else None
+    shacl_clean: str | None = None
 
     def lines(self, asserted_file: str, key: str) -> list[bytes]:
         """The lines of one graph in the build's ``asserted_file``, in the file's order."""
@@ -145,6 +148,7 @@ def read_previous(folder: Path | None, asserted_file: str) -> PreviousBuild | No
             shacl_context_sum=(
                 int(record["shacl_context_sum"], 16) if record.get("shacl_context_sum") is not None else None
             ),
+            shacl_clean=record.get("shacl_clean"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -159,10 +163,11 @@ def write_record(
     graphs: dict[str, GraphSpan],
     derived_whole: list[bytes],
     shacl_context_sum: int | None,
+    shacl_clean: str | None = None,
 ) -> None:
     """Write the record of the build in ``folder``, after ``asserted_file`` is complete.
 
-    ``derived_whole``, ``shacl_context_sum``: see :class:`PreviousBuild`.
+    ``derived_whole``, ``shacl_context_sum``, ``shacl_clean``: see :class:`PreviousBuild`.
     """
     stat = (folder / asserted_file).stat()
     record = {
@@ -174,6 +179,7 @@ def write_record(
         "graphs": {iri: [s.offset, s.length, s.triples] for iri, s in graphs.items()},
         "derived_whole": [line.decode() for line in derived_whole],
         "shacl_context_sum": None if shacl_context_sum is None else f"{shacl_context_sum:064x}",
+        "shacl_clean": shacl_clean,
     }
     (folder / RECORD_FILE).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
 

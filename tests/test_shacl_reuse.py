@@ -13,7 +13,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Quad, Store
 
 from kg.build import ONTOLOGY_GRAPH
 from kg.checks import shacl_reuse
-from kg.checks.shacl_sparql import Scope
+from kg.checks.shacl_sparql import Scope, shacl_results
 from kg.cli import main
 from kg.iris import CLAIMS, ID
 from kg.namespaces import RDFS
@@ -47,8 +47,16 @@ def test_a_rebuild_skips_every_unchanged_document_and_validates_the_changed_one(
     assert _build(capsys)[0] == 0
     sheets = len(list((project / "data/facts").glob("*.yaml")))
     assert _shacl(project)["documents_reused"] == 0
+    assert _shacl(project)["changed_nodes"] is None
+    # a comment in an entity sheet: the inputs' fingerprint moves, so there is no difference
+    # with the previous build to work from, but every sheet's claims keep their verdict
+    _replace(project / "data/entities/places.yaml", "\n", "\n# an edited comment\n")
     assert _build(capsys)[0] == 0
     assert _shacl(project)["documents_reused"] == sheets
+    assert _shacl(project)["changed_nodes"] is None
+    # nothing changed since a build that found nothing: nothing to validate
+    assert _build(capsys)[0] == 0
+    assert _shacl(project)["changed_nodes"] == 0
     # a claimant that is not an agent: only SHACL says so
     _replace(project / SHEET, "claimant: org/inss", "claimant: chip/h100")
     code, err = _build(capsys)
@@ -84,9 +92,9 @@ def test_a_shapes_change_validates_everything_again(project, capsys):
     shapes = project / "shapes/claims.ttl"
     shapes.write_text(shapes.read_text(encoding="utf-8") + "\n# a comment changes the context\n", "utf-8")
     assert _build(capsys)[0] == 0
-    assert _shacl(project)["documents_reused"] == 0
+    assert _shacl(project)["documents_reused"] == 0 and _shacl(project)["changed_nodes"] is None
     assert _build(capsys)[0] == 0
-    assert _shacl(project)["documents_reused"] > 0
+    assert _shacl(project)["changed_nodes"] == 0
 
 
 NESTED_ON_SUBJECT = """
@@ -219,3 +227,134 @@ def test_the_context_sum_after_a_change_is_the_sum_from_scratch(before, added, r
     new.extend(added)
     previous = shacl_reuse.context_sum(old)
     assert shacl_reuse.context_sum_after(new, previous, added, removed) == shacl_reuse.context_sum(new)
+
+
+# --- validating only the nodes whose verdict can change (shacl_reuse.changed_nodes) ----------
+
+_OA = "http://www.w3.org/ns/oa#"
+_AIGEO = "https://w3id.org/aigeo/ontology#"
+#: shapes on top of the project's, so that targets of objects are exercised too
+OBJECT_TARGET_SHAPE = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix aigeo: <https://w3id.org/aigeo/ontology#> .
+<urn:test:ReportedDocument> a sh:NodeShape ;
+    sh:targetObjectsOf aigeo:reportedIn ;
+    sh:class aigeo:Document .
+"""
+
+
+@pytest.fixture(scope="module")
+def clean_build(built):
+    """The session build's asserted graphs and the project's shapes (with one more), which
+    they conform to, and quads to change: a sample of each kind of node's own triples."""
+    from pyoxigraph import RdfFormat
+
+    root = Path(__file__).resolve().parents[1]
+    shapes = Store()
+    for path in sorted((root / "shapes").glob("*.ttl")):
+        shapes.load(path=str(path), format=RdfFormat.TURTLE)
+    shapes.load(OBJECT_TARGET_SHAPE.encode(), format=RdfFormat.TURTLE)
+    data = Store()
+    data.bulk_load(path=str(built / "dist" / "graph.nq"), format=RdfFormat.N_QUADS)
+    assert shacl_results(data, shapes)[1] == []
+    interesting = [
+        NamedNode(_AIGEO + p) for p in ("claimant", "evidence", "reportedIn", "sha256", "usesChip")
+    ]
+    interesting += [NamedNode(_OA + p) for p in ("exact", "hasSelector", "hasSource", "start")]
+    interesting.append(_TYPE)
+    quads = sorted(
+        (
+            q
+            for p in interesting
+            for q in data.quads_for_pattern(None, p, None)
+            if not isinstance(q.subject, BlankNode)
+        ),
+        key=str,
+    )
+    return data, shapes, quads[::7]
+
+
+def _changes(quads: list[Quad]):
+    """Removals of drawn quads, and additions that break shapes: a value of the wrong class, a
+    quote emptied, a start after its end, a type taken from or given to a node, a second hash."""
+    graph = NamedNode(f"{ID.replace('/id/', '/graph/')}doc/test")
+    classes = [NamedNode(_AIGEO + c) for c in ("Chip", "Document", "Country")]
+
+    def added(q: Quad, kind: int, cls: NamedNode) -> Quad:
+        if kind == 0:
+            return Quad(q.subject, q.predicate, cls, graph)  # an edge to a class: wrong class
+        if kind == 1:
+            return Quad(q.subject, _TYPE, cls, graph)
+        if kind == 2:
+            return Quad(q.subject, NamedNode(_OA + "exact"), Literal(""), graph)
+        if kind == 3:
+            return Quad(
+                q.subject,
+                NamedNode(_OA + "start"),
+                Literal("99999999", datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+                graph,
+            )
+        return Quad(
+            q.object if isinstance(q.object, NamedNode) else q.subject,
+            NamedNode(_AIGEO + "sha256"),
+            Literal("x"),
+            graph,
+        )
+
+    one = st.tuples(st.sampled_from(quads), st.integers(0, 4), st.sampled_from(classes))
+    return st.tuples(
+        st.lists(st.sampled_from(quads), max_size=3, unique=True),
+        st.lists(one.map(lambda t: added(*t)), max_size=3),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_validating_the_changed_nodes_finds_what_validating_everything_finds(clean_build, data):
+    """After any change to a graph that conformed, the results of the nodes
+    :func:`shacl_reuse.changed_nodes` names are the results of every node."""
+    store, shapes, quads = clean_build
+    removed, added = data.draw(_changes(quads))
+    added = [q for q in dict.fromkeys(added) if q not in store]
+    for q in removed:
+        store.remove(q)
+    store.extend(added)
+    try:
+        nodes = shacl_reuse.changed_nodes(store, added, removed)
+        assert nodes is not None
+        everything = shacl_results(store, shapes)[1]
+        scope = Scope(CLAIMS, frozenset(), only=nodes, reach=shacl_reuse.reached(store, nodes))
+        changed = shacl_results(store, shapes, scope)[1]
+        assert changed == everything
+    finally:
+        for q in added:
+            store.remove(q)
+        store.extend(removed)
+
+
+def test_no_nodes_are_named_for_a_change_of_classes_or_with_a_blank_node():
+    store = Store()
+    node = NamedNode(f"{ID}org/a")
+    graph = NamedNode(f"{ID}graph/g")
+    subclass = Quad(node, NamedNode(str(RDFS) + "subClassOf"), node, graph)
+    blank = Quad(BlankNode("b"), _TYPE, node, graph)
+    assert shacl_reuse.changed_nodes(store, [subclass], []) is None
+    assert shacl_reuse.changed_nodes(store, [], [blank]) is None
+    assert shacl_reuse.changed_nodes(store, [Quad(node, _TYPE, node, graph)], []) == {node}
+
+
+def test_a_node_that_only_becomes_an_object_is_validated(clean_build):
+    """``sh:targetObjectsOf``: the new object of a changed quad is a focus node, though none of
+    its own triples changed."""
+    store, shapes, _ = clean_build
+    claim = next(store.quads_for_pattern(None, NamedNode(_AIGEO + "reportedIn"), None))
+    moved = Quad(claim.subject, claim.predicate, NamedNode(f"{ID}chip/h100"), claim.graph_name)
+    store.add(moved)
+    try:
+        nodes = shacl_reuse.changed_nodes(store, [moved], [])
+        scope = Scope(CLAIMS, frozenset(), only=nodes, reach=shacl_reuse.reached(store, nodes))
+        everything = shacl_results(store, shapes)[1]
+        assert {r.focus for r in everything} == {claim.subject, moved.object}
+        assert shacl_results(store, shapes, scope)[1] == everything
+    finally:
+        store.remove(moved)

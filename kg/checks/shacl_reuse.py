@@ -31,7 +31,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from pyoxigraph import NamedNode, Quad, RdfFormat, Store, Triple, serialize
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, Store, Triple, serialize
 
 from kg.build import ONTOLOGY_GRAPH
 from kg.checks.shacl_sparql import SH, Scope, _Shapes
@@ -69,18 +69,28 @@ def prepare(
     keys: dict[str, str],
     reused: set[str],
     total: int | None = None,
+    change: tuple[list[Quad], list[Quad]] | None = None,
+    clean: str | None = None,
 ) -> Reuse:
     """The scope of this build's validation.
 
     ``last``: the record the last passing build left (:meth:`Reuse.record`); ``keys``: document
     id -> cache key of its sheet, for every sheet loaded; ``reused``: the documents whose sheets
-    came from the cache; ``total``: the store's :func:`context_sum`, if known already.
+    came from the cache; ``total``: the store's :func:`context_sum`, if known already;
+    ``change``: the quads the store gained and lost since the previous build, when known;
+    ``clean``: the context of that build's validation, if it found nothing at all. With both,
+    and this build's context the same, only :func:`changed_nodes` are validated.
     """
     if not _nests_locally(shapes):
         return Reuse(None, None)
     if total is None:
         total = context_sum(store)
     context = context_fingerprint(shapes_text, total)
+    if change is not None and clean is not None and clean == context:
+        nodes = changed_nodes(store, *change)
+        reach = reached(store, nodes) if nodes is not None else None
+        if reach is not None and all(isinstance(n, NamedNode) for n in reach):
+            return Reuse(Scope(CLAIMS, frozenset(), only=nodes, reach=reach), context, total)
     try:
         validated = set(last["keys"]) if last and last["context"] == context else set()
     except (KeyError, TypeError):
@@ -92,6 +102,71 @@ def prepare(
     if len(rest) > NAMED_UP_TO or _ontology_mints_claims(store):
         rest = None
     return Reuse(Scope(CLAIMS, skip, rest), context, total)
+
+
+#: above this many nodes to validate, the whole store is validated (as a build from scratch)
+CHANGED_NODES_UP_TO = 20_000
+_LOCAL = tuple(NamedNode(p) for p in sorted(LOCAL_PATHS))
+
+
+def changed_nodes(store: Store, added: list[Quad], removed: list[Quad]) -> frozenset[NamedNode] | None:
+    """The nodes whose verdict may differ from the previous build's, which had ``added`` not
+    and ``removed`` still; None when that cannot be told (validate every node).
+
+    Every path the validator follows is one predicate (it refuses others), and nested shapes
+    are reached along :data:`LOCAL_PATHS` or test only their value (:func:`_nests_locally`).
+    So a node's verdict reads only: the triples about it and about the nodes it reaches along
+    those paths; the triples pointing at it (``sh:targetObjectsOf``); the ``rdf:type`` triples
+    of the values it points at (``sh:class``); and subclass triples. The nodes are therefore:
+
+    - the subject and object of each changed quad;
+    - the nodes pointing at the subject of a changed ``rdf:type`` quad;
+    - the nodes that reach any of those along :data:`LOCAL_PATHS`, transitively.
+
+    None when a changed quad is a subclass triple or has a blank node, or when the nodes are
+    more than :data:`CHANGED_NODES_UP_TO`.
+    """
+    nodes: set[NamedNode] = set()
+    typed: set[NamedNode] = set()
+    for q in (*added, *removed):
+        if q.predicate == _SUBCLASS:
+            return None
+        for term in (q.subject, q.object):
+            if isinstance(term, NamedNode):
+                nodes.add(term)
+            elif not isinstance(term, Literal):
+                return None  # a blank node: another node each time a file is read
+        if q.predicate == _TYPE:
+            typed.add(q.subject)
+    for node in typed:
+        nodes.update(q.subject for q in store.quads_for_pattern(None, None, node))
+    todo = list(nodes)
+    while todo:
+        node = todo.pop()
+        for path in _LOCAL:
+            for q in store.quads_for_pattern(None, path, node):
+                if q.subject not in nodes:
+                    nodes.add(q.subject)
+                    todo.append(q.subject)
+        if len(nodes) > CHANGED_NODES_UP_TO:
+            return None
+    if not all(isinstance(n, NamedNode) for n in nodes) or len(nodes) > CHANGED_NODES_UP_TO:
+        return None
+    return frozenset(nodes)
+
+
+def reached(store: Store, nodes: frozenset[NamedNode]) -> frozenset:
+    """``nodes`` and every node they reach along :data:`LOCAL_PATHS`, transitively: the nodes
+    whose values nested shapes are tested on when ``nodes`` are validated."""
+    seen, todo = set(nodes), list(nodes)
+    while todo:
+        node = todo.pop()
+        for path in _LOCAL:
+            for q in store.quads_for_pattern(node, path, None):
+                if q.object not in seen:
+                    seen.add(q.object)
+                    todo.append(q.object)
+    return frozenset(seen)
 
 
 #: the validated documents' count up to which the focus nodes kept are listed by naming them
