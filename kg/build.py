@@ -208,11 +208,16 @@ def _on_disk(state: BuildState, progress) -> bool:
     try:
         # said before the stages run, so that the report the write stage writes has it
         state.report["rebuilt_on_disk"] = True
-        ondisk.run(state, start, _Timer(state.report["stages"], progress))
-        _write(state, progress)
-        return True
-    except (ondisk.NotOnDisk, DataError) as exc:
-        why = str(exc) if isinstance(exc, ondisk.NotOnDisk) else f"the {exc.stage} stage found problems"
+        try:
+            ondisk.run(state, start, _Timer(state.report["stages"], progress))
+        # RocksDB reports a damaged store as a RuntimeError
+        except (ondisk.NotOnDisk, OSError, RuntimeError) as exc:
+            why = str(exc)
+        except DataError as exc:
+            why = f"the {exc.stage} stage found problems"
+        else:
+            _write(state, progress)
+            return True
     finally:
         if state.on_disk is not None:
             state.on_disk.discard()
@@ -668,7 +673,7 @@ def _record_was_wrong(change: Change, triples: dict[str, int]) -> bool:
 
 def _write(state: BuildState, progress) -> None:
     """The write stage; it times itself so that the report it writes includes its own time."""
-    from kg.inputcache import write_inputs
+    from kg.inputcache import keep_inputs, write_inputs
     from kg.output import new_build_folder
     from kg.store import carry_asserted, carry_index
 
@@ -718,7 +723,9 @@ def _write(state: BuildState, progress) -> None:
                 [*change.added, *inferred_change[0]],
             )
             carried_asserted = exact and carry_asserted(prior.folder, folder, change.removed, change.added)
-        if state.inputs is not None:
+        if state.on_disk is not None:
+            keep_inputs(state.on_disk.start, folder)  # the same inputs: a link, not 20 MB again
+        elif state.inputs is not None:
             write_inputs(folder, state.inputs)
         state.report["outputs"] = {
             "folder": str(state.layout.out),

@@ -40,3 +40,16 @@ def map_in_threads(fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         return [fn(x) for x in items]
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="aigeo-query") as pool:
         return list(pool.map(fn, items))
+
+
+def folder_owner_alive(name: str) -> bool:
+    """Whether the process that made a scratch folder named ``.<kind>-<pid>[-...]`` still runs
+    (a folder a killed process left is removed by the next one)."""
+    try:
+        pid = int(name.split("-")[1])
+        os.kill(pid, 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -15,8 +15,10 @@ another fingerprint or that does not load is ignored (the rebuild then reads eve
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,6 +82,19 @@ def write_inputs(folder: Path, inputs: Inputs) -> None:
         f.write(_header(inputs.fingerprint))
         pickle.dump(inputs, f, protocol=pickle.HIGHEST_PROTOCOL)
     partial.replace(folder / INPUTS_FILE)
+
+
+def keep_inputs(previous: Path, folder: Path) -> None:
+    """Give the build in ``folder`` the inputs file of the ``previous`` build, whose inputs it
+    read (a hard link; a copy where links are refused). A missing file is left missing."""
+    source, target = previous / INPUTS_FILE, folder / INPUTS_FILE
+    try:
+        os.link(source, target)
+    except FileNotFoundError:
+        return
+    except OSError:
+        with contextlib.suppress(OSError):  # a cache: the next rebuild then runs in memory
+            shutil.copyfile(source, target)
 
 
 def read_inputs(folder: Path, fingerprint: str) -> Inputs | None:

@@ -53,6 +53,7 @@ from kg.build import (
     _shacl,
     _with_derived,
 )
+from kg.concurrency import folder_owner_alive
 from kg.derive import DERIVED_GRAPH, run_constructs
 from kg.factsheets import SheetsLoaded, _read_all
 from kg.inputcache import Inputs, read_inputs
@@ -113,6 +114,8 @@ class OnDisk:
     """The stores a rebuild on disk works in, in a scratch folder next to the builds."""
 
     work: Path
+    #: the previous build's folder
+    start: Path
     #: the query index, once carried (before QC)
     index: Store | None = None
     stores: list[str] = field(default_factory=list)
@@ -145,10 +148,14 @@ def run(state: BuildState, start: Base, timer) -> None:
         DataError: a stage found problems (the caller builds in memory to report them).
     """
     layout = state.layout
-    work = builds_dir(layout.out) / f".ondisk-{os.getpid()}"
+    builds = builds_dir(layout.out)
+    for left in builds.glob(".ondisk-*"):  # by killed rebuilds
+        if not folder_owner_alive(left.name):
+            shutil.rmtree(left, ignore_errors=True)
+    work = builds / f".ondisk-{os.getpid()}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    state.on_disk = OnDisk(work)
+    state.on_disk = OnDisk(work, start.folder)
     with timer("parse"):
         Store.read_only(str(start.folder / ASSERTED_DIR)).backup(str(work / ASSERTED_DIR))
         state.store = Store(str(work / ASSERTED_DIR))

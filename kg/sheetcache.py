@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kg import __version__
+from kg.concurrency import folder_owner_alive
 
 _PACKAGE = Path(__file__).resolve().parent
 CACHE_FOLDER = "sheet-cache"
@@ -180,7 +181,7 @@ class SheetCache:
             ):
                 with contextlib.suppress(OSError):
                     path.unlink()
-            elif path.is_dir() and path.name.startswith(".scratch-") and not _alive(path.name):
+            elif path.is_dir() and path.name.startswith(".scratch-") and not folder_owner_alive(path.name):
                 shutil.rmtree(path, ignore_errors=True)  # left by a killed build
         self.discard()
 
@@ -206,15 +207,3 @@ def _read_entry(folder: Path, key: str) -> Entry | None:
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None  # missing or damaged: the sheet is read again
-
-
-def _alive(scratch_name: str) -> bool:
-    """Whether the process that made a scratch folder (``.scratch-<pid>-...``) still runs."""
-    try:
-        pid = int(scratch_name.split("-")[1])
-        os.kill(pid, 0)
-    except (ValueError, IndexError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True

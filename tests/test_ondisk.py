@@ -5,6 +5,7 @@ which reports what a build reports, whenever it cannot vouch for that."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -58,9 +59,8 @@ def _store(path: Path) -> Counter:
     return Counter(map(_key, Store.read_only(str(path))))
 
 
-def _assert_as_from_scratch(capsys, project: Path, tmp_path_factory, report: dict) -> None:
-    """The files and counts of ``project``'s build equal a build from scratch of its data, and
-    its stores hold exactly its files' quads."""
+def _assert_files_as_from_scratch(capsys, project: Path, tmp_path_factory, report: dict) -> None:
+    """The files and counts of ``project``'s build equal a build from scratch of its data."""
     cold = tmp_path_factory.mktemp("cold") / "dist"
     cold_report = _build(capsys, "--data", str(project / "data"), "--out", str(cold))
     out = project / "dist"
@@ -68,6 +68,13 @@ def _assert_as_from_scratch(capsys, project: Path, tmp_path_factory, report: dic
         assert (out / name).read_bytes() == (cold / name).read_bytes(), name
     assert report["counts"] == cold_report["counts"]
     assert report["inputs"]["fact_sheets"] == cold_report["inputs"]["fact_sheets"]
+
+
+def _assert_as_from_scratch(capsys, project: Path, tmp_path_factory, report: dict) -> None:
+    """As :func:`_assert_files_as_from_scratch`, and the build's stores hold exactly its files'
+    quads."""
+    _assert_files_as_from_scratch(capsys, project, tmp_path_factory, report)
+    out = project / "dist"
     assert _store(out / ASSERTED_DIR) == _quads(out, "graph.nq")
     assert _store(out / INDEX_DIR) == _quads(out, "graph.nq", "inferred.nq")
 
@@ -186,3 +193,27 @@ def test_a_rebuild_in_memory_carries_the_asserted_store(indexed, capsys, tmp_pat
     _assert_as_from_scratch(capsys, indexed, tmp_path_factory, report)
     _change_a_value()
     assert _build(capsys).get("rebuilt_on_disk") is True
+
+
+def test_a_damaged_asserted_store_is_left_and_the_rebuild_runs_in_memory(indexed, capsys, tmp_path_factory):
+    """RocksDB reports a damaged store when it is copied; the build gives up on disk."""
+    for path in (indexed / "dist" / ASSERTED_DIR).iterdir():
+        if path.name.startswith("MANIFEST") or path.name == "CURRENT":
+            path.write_bytes(b"not a manifest")
+    _change_the_confidence()
+    report = _build(capsys)
+    assert "rebuilt_on_disk" not in report
+    assert any(f.startswith("rebuild on disk:") for f in report["fallbacks"])
+    assert report["outputs"]["asserted_store_carried"] is False
+    assert not list(indexed.glob(".dist-builds/.ondisk-*"))
+    _assert_files_as_from_scratch(capsys, indexed, tmp_path_factory, report)
+
+
+def test_a_work_folder_left_by_a_killed_rebuild_is_removed(indexed, capsys):
+    left = indexed / ".dist-builds" / ".ondisk-999999999"  # no such process
+    (left / ASSERTED_DIR).mkdir(parents=True)
+    ours = indexed / ".dist-builds" / f".ondisk-{os.getppid()}"  # a process that runs
+    ours.mkdir()
+    _change_the_confidence()
+    assert _build(capsys).get("rebuilt_on_disk") is True
+    assert not left.exists() and ours.exists()
