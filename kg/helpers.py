@@ -174,7 +174,7 @@ def claims_about(
 
     Args:
         entity: entity. any entity, by name in any language, key or IRI. Example: 'DeepSeek-V3'.
-        property: property (optional). Example: 'cost'.
+        property: property (optional). Example: 'total parameters'.
 
     Returns:
         ClaimsAboutRow rows: claim, subject, property, value, upper, unit, qualifier, claimant,
@@ -536,7 +536,7 @@ def timeline(
     Args:
         from_: date (optional). Example: '2025-01-01'.
         to: date (optional). Example: '2025-02-28'.
-        entity: entity (optional). Example: 'DeepSeek'.
+        entity: entity (optional). Example: 'DeepSeek-R1'.
 
     Returns:
         TimelineRow rows: date, event, entity, claimant, source, claim.

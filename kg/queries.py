@@ -10,6 +10,14 @@ Parameters are bound by a ``VALUES`` block of terms serialised by pyoxigraph, pl
 start of the outermost ``WHERE`` group, so that a value can never change the query's text
 beyond one well-formed term (and the same query text works on any SPARQL 1.1 endpoint).
 
+A subquery is evaluated on its own, before the outer block's bindings reach it, so a
+parameter that should narrow a subquery is bound there too: the query marks the place with
+``VALUES ?x { UNDEF }`` (``?x`` a parameter's variable), which binds nothing as written and
+which :meth:`Query.bind` fills with the parameter's value when it has one. The mark is a plan,
+not a meaning: the outer binding alone decides the answer, and the tests check that every
+question answers the same with its marks filled and left empty
+(docs/decisions/20261124-question-plans.md).
+
 >>> text = "#+ question: Q?\\n#+ param: n type=integer default=3\\n#+ returns: x\\n"
 >>> q = parse_query(text + "SELECT ?x WHERE { BIND(?n AS ?x) }", "t")
 >>> q.params["n"].default, q.bind({"n": _integer("4", q.params["n"])}).split("{", 1)[1].strip()[:28]
@@ -31,6 +39,8 @@ from kg.values import date_literal
 
 _TYPES = {"entity", "property", "string", "integer", "decimal", "date", "boolean"}
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+#: where a query binds a parameter inside a subquery too (see the module's docstring)
+_MARK = re.compile(r"\bVALUES\s+\?(\w+)\s*\{\s*UNDEF\s*\}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,18 +77,33 @@ class Query:
         """The header lines, without their ``#+`` marks (what ``kg query NAME --help`` prints)."""
         return "\n".join(line[2:].strip() for line in self.text.splitlines() if line.startswith("#+"))
 
-    def bind(self, values: dict[str, object]) -> str:
-        """The query text with a VALUES block binding each parameter (UNDEF when absent)."""
+    def bind(self, values: dict[str, object], marks: bool = True) -> str:
+        """The query text with a VALUES block binding each parameter (UNDEF when absent).
+
+        ``marks``: also fill the ``VALUES ?x { UNDEF }`` marks of the bound parameters (False
+        leaves them empty, which must give the same answer, only slower).
+        """
         if not self.params:
             return self.text
         names = list(self.params)
         cells = " ".join(str(values[n]) if values.get(n) is not None else "UNDEF" for n in names)
         variables = " ".join("?" + self.params[n].variable for n in names)
         block = f" VALUES ({variables}) {{ ({cells}) }} "
-        m = _WHERE.search(_strip_comments(self.text))
+        bare = _strip_comments(self.text)
+        m = _WHERE.search(bare)
         if m is None:
             raise UsageError(f"{self.path}: a query with parameters needs a WHERE {{ ... }} group")
-        return self.text[: m.end()] + block + self.text[m.end() :]
+        text = self.text[: m.end()] + block + self.text[m.end() :]
+        if not marks:
+            return text
+        by_variable = {p.variable: values.get(n) for n, p in self.params.items()}
+        # from the last mark back, so that the offsets before it hold; all after the outer block
+        for mark in reversed(list(_MARK.finditer(bare, m.end()))):
+            value = by_variable.get(mark.group(1))
+            if value is not None:
+                at = mark.start() + len(block)
+                text = text[:at] + f"VALUES ?{mark.group(1)} {{ {value} }}" + text[at + len(mark.group(0)) :]
+        return text
 
 
 def parse_query(text: str, name: str, path: Path | None = None) -> Query:
@@ -103,6 +128,14 @@ def parse_query(text: str, name: str, path: Path | None = None) -> Query:
     for required in ("question", "returns"):
         if required not in fields:
             raise UsageError(f"{where}:1 header lacks '#+ {required}:'")
+    variables = {p.variable for p in params.values()}
+    for mark in _MARK.finditer(_strip_comments(text)):
+        if mark.group(1) not in variables:
+            line = text.count("\n", 0, mark.start()) + 1
+            raise UsageError(
+                f"{where}:{line} VALUES ?{mark.group(1)} {{ UNDEF }} marks where a parameter is "
+                f"bound, but no parameter binds ?{mark.group(1)}"
+            )
     return Query(name, where, text, fields["question"], fields["returns"], params)
 
 

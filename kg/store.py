@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pyoxigraph import BlankNode, NamedNode, Quad, RdfFormat, Store, parse
+from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, Store, parse
 
 from kg.iris import AIGEO_NS, ID, PREFIXES
 from kg.output import current_build
@@ -248,9 +248,13 @@ class EntityResolver:
             self._index["#property"] = names
         return self._index["#property"]
 
-    def _names(self, cls: str | None) -> dict[str, set[str]]:
+    def _names(self, cls: str | None, narrow: str = "") -> dict[str, set[str]]:
+        """Every name of every entity of ``cls`` (casefolded), with the entities it names.
+
+        ``narrow``: a SPARQL filter that keeps a superset of the rows wanted (not cached).
+        """
         key = cls or ""
-        if key not in self._index:
+        if narrow or key not in self._index:
             class_iri = AIGEO_NS + cls if cls else None
             pattern = f"?e a <{class_iri}> ." if class_iri else f'FILTER(STRSTARTS(STR(?e), "{ID}"))'
             # documents answer to their id and title as well as to labels
@@ -264,12 +268,37 @@ class EntityResolver:
                   UNION
                   {{ ?e a aigeo:Document . BIND(STRAFTER(STR(?e), "{ID}doc/") AS ?name) }}
                   {pattern}
+                  {narrow}
                 }}"""
             names: dict[str, set[str]] = {}
             for row in self.run(q):
                 names.setdefault(row["name"].value.casefold(), set()).add(row["e"].value)
+            if narrow:
+                return names
             self._index[key] = names
         return self._index[key]
+
+    def _named(self, text: str, cls: str | None) -> set[str]:
+        """The entities of ``cls`` with a name equal to ``text`` but for case (casefolded).
+
+        Asks only for the names that can match rather than for all of them (0.4 s at 100,000
+        claims): an ASCII name matches when its lower case equals the text's casefold, which
+        SPARQL's LCASE can test; other names (Hebrew, Arabic, ß, ligatures) are all fetched and
+        casefolded here, so the answer is exactly that of the whole index.
+        """
+        folded = text.casefold()
+        narrow = f'FILTER(LCASE(STR(?name)) = {Literal(folded)} || REGEX(STR(?name), "[^ -~]"))'
+        return self._names(cls, "" if (cls or "") in self._index else narrow).get(folded, set())
+
+    def _is_member(self, iri: str, cls: str | None) -> bool:
+        """Whether ``iri`` is an entity of ``cls`` with a name (as in the whole index)."""
+        if (cls or "") in self._index:
+            return any(iri in found for found in self._index[cls or ""].values())
+        try:
+            narrow = f"FILTER(?e = {NamedNode(iri)})"
+        except ValueError:
+            return False
+        return bool(self._names(cls, narrow))
 
     def resolve(self, text: str, param: Param) -> NamedNode:
         """The entity of the parameter's class that ``text`` names.
@@ -279,6 +308,12 @@ class EntityResolver:
         """
         text = text.strip()
         iri = self._as_iri(text)
+        if param.type != "property":
+            if iri is not None and self._is_member(iri, param.cls):
+                return NamedNode(iri)
+            hits = self._named(text, param.cls) if iri is None else set()
+            if len(hits) == 1:
+                return NamedNode(next(iter(hits)))
         names = self._property_names() if param.type == "property" else self._names(param.cls)
         members = set().union(*names.values()) if names else set()
         if iri is not None:
