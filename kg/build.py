@@ -166,16 +166,7 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
     with timer("parse"):
         sources = _parse(state)
     with timer("provenance"):
-        from kg.checks.provenance import check_provenance
-
-        checked, problems = check_provenance(state.store, sources, state.assembly, state.sheets.verified)
-        _fail(problems, "provenance")
-        state.report["checks"]["provenance"] = {
-            # the sheets' quotes are checked as they are read, so this stage sees only the rest
-            "quotes_checked": checked + state.sheets.quotes_checked,
-            "documents_reused": len(state.sheets.reused),
-            "documents_hashed": len(sources),
-        }
+        _provenance(state, sources)
     if engine == "auto":
         seen = sum(1 for _ in itertools.islice(state.store, REFERENCE_BELOW_TRIPLES))  # len() counts all
         engine = "reference" if seen < REFERENCE_BELOW_TRIPLES else "fast"
@@ -193,6 +184,33 @@ def _stages(state: BuildState, write: bool, progress, engine: str) -> None:
         _check(state, engine, False, timer)
     if write:
         _write(state, progress)
+
+
+def _provenance(state: BuildState, sources: dict) -> None:
+    """The provenance stage: the quotes, offsets and hashes the sheets' readers did not check."""
+    from kg.checks.provenance import check_provenance
+
+    checked, problems = check_provenance(state.store, sources, state.assembly, state.sheets.verified)
+    _fail(problems, "provenance")
+    state.report["checks"]["provenance"] = {
+        # the sheets' quotes are checked as they are read, so this stage sees only the rest
+        "quotes_checked": checked + state.sheets.quotes_checked,
+        "documents_reused": len(state.sheets.reused),
+        "documents_hashed": len(sources),
+    }
+
+
+def _inputs_report(state: BuildState, source_documents: int) -> dict:
+    """The report's ``inputs``: how many files of each kind the build read or reused."""
+    layout = state.layout
+    return {
+        "ontology_modules": len(list(layout.ontology.glob("*.ttl"))),
+        "shape_files": len(list(layout.shapes.glob("*.ttl"))),
+        "source_documents": source_documents,
+        "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
+        "fact_sheets_reused": len(state.sheets.reused),
+        "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
+    }
 
 
 def _on_disk(state: BuildState, progress) -> bool:
@@ -335,14 +353,7 @@ def _parse(state: BuildState):
     problems.extend(_unknown_references(assembly))
     _fail(problems, "parse")
     state.store.extend(assembly.quads)
-    state.report["inputs"] = {
-        "ontology_modules": len(list(layout.ontology.glob("*.ttl"))),
-        "shape_files": len(list(layout.shapes.glob("*.ttl"))),
-        "source_documents": len(sources),
-        "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
-        "fact_sheets_reused": len(state.sheets.reused),
-        "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
-    }
+    state.report["inputs"] = _inputs_report(state, len(sources))
     return sources
 
 

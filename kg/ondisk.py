@@ -48,8 +48,10 @@ from kg.build import (
     _change,
     _fail,
     _infer,
+    _inputs_report,
     _parsed,
     _previous_derived,
+    _provenance,
     _shacl,
     _with_derived,
 )
@@ -162,25 +164,9 @@ def run(state: BuildState, start: Base, timer) -> None:
         state.inputs = start.inputs
         state.assembly = start.inputs.assembly()
         state.sheets = _sheets(state, start)
-        state.report["inputs"] = {
-            "ontology_modules": len(list(layout.ontology.glob("*.ttl"))),
-            "shape_files": len(list(layout.shapes.glob("*.ttl"))),
-            "source_documents": len(start.inputs.sources),
-            "fact_sheets": len(list((layout.data / "facts").glob("*.yaml"))),
-            "fact_sheets_reused": len(state.sheets.reused),
-            "entity_sheets": len(list((layout.data / "entities").glob("*.yaml"))),
-        }
+        state.report["inputs"] = _inputs_report(state, len(start.inputs.sources))
     with timer("provenance"):
-        from kg.checks.provenance import check_provenance
-
-        sources = start.inputs.sources
-        checked, problems = check_provenance(state.store, sources, state.assembly, state.sheets.verified)
-        _fail(problems, "provenance")
-        state.report["checks"]["provenance"] = {
-            "quotes_checked": checked + state.sheets.quotes_checked,
-            "documents_reused": len(state.sheets.reused),
-            "documents_hashed": len(sources),
-        }
+        _provenance(state, start.inputs.sources)
     state.report["engine"] = "fast"
     with timer("derive"):
         _derive(state, start)

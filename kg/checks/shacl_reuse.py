@@ -140,16 +140,12 @@ def changed_nodes(store: Store, added: list[Quad], removed: list[Quad]) -> froze
             typed.add(q.subject)
     for node in typed:
         nodes.update(q.subject for q in store.quads_for_pattern(None, None, node))
-    todo = list(nodes)
-    while todo:
-        node = todo.pop()
-        for path in _LOCAL:
-            for q in store.quads_for_pattern(None, path, node):
-                if q.subject not in nodes:
-                    nodes.add(q.subject)
-                    todo.append(q.subject)
-        if len(nodes) > CHANGED_NODES_UP_TO:
-            return None
+
+    def pointing(node):
+        return (q.subject for path in _LOCAL for q in store.quads_for_pattern(None, path, node))
+
+    if not _grow(nodes, pointing, CHANGED_NODES_UP_TO):
+        return None
     if not all(isinstance(n, NamedNode) for n in nodes) or len(nodes) > CHANGED_NODES_UP_TO:
         return None
     return frozenset(nodes)
@@ -158,15 +154,23 @@ def changed_nodes(store: Store, added: list[Quad], removed: list[Quad]) -> froze
 def reached(store: Store, nodes: frozenset[NamedNode]) -> frozenset:
     """``nodes`` and every node they reach along :data:`LOCAL_PATHS`, transitively: the nodes
     whose values nested shapes are tested on when ``nodes`` are validated."""
-    seen, todo = set(nodes), list(nodes)
-    while todo:
-        node = todo.pop()
-        for path in _LOCAL:
-            for q in store.quads_for_pattern(node, path, None):
-                if q.object not in seen:
-                    seen.add(q.object)
-                    todo.append(q.object)
+    seen = set(nodes)
+    _grow(seen, lambda node: (q.object for path in _LOCAL for q in store.quads_for_pattern(node, path, None)))
     return frozenset(seen)
+
+
+def _grow(seen: set, step, limit: int | None = None) -> bool:
+    """Add to ``seen`` every node ``step`` (node -> nodes) reaches from it, transitively; stop
+    and return False once ``seen`` holds more than ``limit`` nodes."""
+    todo = list(seen)
+    while todo:
+        for other in step(todo.pop()):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+        if limit is not None and len(seen) > limit:
+            return False
+    return True
 
 
 #: the validated documents' count up to which the focus nodes kept are listed by naming them
